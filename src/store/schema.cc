@@ -1,0 +1,79 @@
+#include "store/schema.h"
+
+namespace cleanroom::store {
+
+const std::vector<std::string>& SchemaMigrations() {
+  static const std::vector<std::string>* migrations = new std::vector<std::string>{
+      // 1: accounts, access keys, S3 buckets, objects and multipart uploads.
+      R"sql(
+CREATE TABLE accounts (
+  account_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  is_admin INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(account_id),
+  wrapped_secret BLOB NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX access_keys_by_account ON access_keys(account_id);
+CREATE TABLE buckets (
+  name TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(account_id),
+  region TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  versioning TEXT NOT NULL DEFAULT '',
+  sse_algorithm TEXT NOT NULL DEFAULT '',
+  encryption_xml TEXT
+);
+CREATE INDEX buckets_by_account ON buckets(account_id);
+CREATE TABLE objects (
+  bucket TEXT NOT NULL REFERENCES buckets(name),
+  key TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  is_latest INTEGER NOT NULL,
+  is_delete_marker INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified INTEGER NOT NULL,
+  content_type TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  checksums TEXT NOT NULL DEFAULT '{}',
+  sse TEXT NOT NULL DEFAULT '',
+  parts TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (bucket, key, version_id)
+);
+CREATE INDEX objects_latest ON objects(bucket, is_latest, key);
+CREATE INDEX objects_versions ON objects(bucket, key, seq);
+CREATE TABLE multipart_uploads (
+  upload_id TEXT PRIMARY KEY,
+  bucket TEXT NOT NULL REFERENCES buckets(name),
+  key TEXT NOT NULL,
+  initiated INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  content_type TEXT,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  sse TEXT NOT NULL DEFAULT '',
+  checksum_algorithm TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX uploads_by_bucket ON multipart_uploads(bucket, key);
+CREATE TABLE upload_parts (
+  upload_id TEXT NOT NULL REFERENCES multipart_uploads(upload_id),
+  part_number INTEGER NOT NULL,
+  blob_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  checksum TEXT,
+  last_modified INTEGER NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+)sql",
+  };
+  return *migrations;
+}
+
+}  // namespace cleanroom::store
