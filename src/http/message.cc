@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
+#include "common/strings.h"
 
 namespace cleanroom::http {
 
 void Headers::Add(std::string_view name, std::string_view value) {
-  fields_.emplace_back(absl::AsciiStrToLower(name), std::string(value));
+  fields_.emplace_back(ToLower(name), std::string(value));
 }
 
 void Headers::Set(std::string_view name, std::string_view value) {
@@ -19,13 +18,13 @@ void Headers::Set(std::string_view name, std::string_view value) {
 
 void Headers::Remove(std::string_view name) {
   fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
-                               [&](const auto& f) { return absl::EqualsIgnoreCase(f.first, name); }),
+                               [&](const auto& f) { return EqualsIgnoreCase(f.first, name); }),
                 fields_.end());
 }
 
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [k, v] : fields_) {
-    if (absl::EqualsIgnoreCase(k, name)) return std::string_view(v);
+    if (EqualsIgnoreCase(k, name)) return std::string_view(v);
   }
   return std::nullopt;
 }
@@ -33,7 +32,7 @@ std::optional<std::string_view> Headers::Get(std::string_view name) const {
 std::vector<std::string_view> Headers::GetAll(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& [k, v] : fields_) {
-    if (absl::EqualsIgnoreCase(k, name)) out.emplace_back(v);
+    if (EqualsIgnoreCase(k, name)) out.emplace_back(v);
   }
   return out;
 }
