@@ -20,6 +20,7 @@ inline void AppendPiece(std::string& out, std::string_view s) { out.append(s); }
 inline void AppendPiece(std::string& out, const char* s) { out.append(s); }
 inline void AppendPiece(std::string& out, const std::string& s) { out.append(s); }
 inline void AppendPiece(std::string& out, char c) { out.push_back(c); }
+inline void AppendPiece(std::string& out, absl::string_view s) { out.append(s.data(), s.size()); }
 template <typename T>
   requires(std::is_integral_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, bool>)
 void AppendPiece(std::string& out, T v) {

@@ -5,7 +5,7 @@
 #include <openssl/hmac.h>
 #include <zlib.h>
 
-#include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -109,7 +109,7 @@ uint32_t Crc32cPortableRaw(uint32_t crc, const unsigned char* p, size_t n) {
 
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) uint32_t Crc32cSse42Raw(uint32_t crc, const unsigned char* p,
-                                                           size_t n) {
+                                                          size_t n) {
   while (n > 0 && (reinterpret_cast<uintptr_t>(p) & 7u) != 0) {
     crc = _mm_crc32_u8(crc, *p);
     ++p;
@@ -209,8 +209,8 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 void Crc32::Update(std::string_view data) {
   // crc32_z takes a size_t length, so buffers above 4 GiB need no splitting.
-  crc_ = static_cast<uint32_t>(
-      crc32_z(crc_, reinterpret_cast<const Bytef*>(data.data()), static_cast<z_size_t>(data.size())));
+  crc_ = static_cast<uint32_t>(crc32_z(crc_, reinterpret_cast<const Bytef*>(data.data()),
+                                       static_cast<z_size_t>(data.size())));
 }
 
 void Crc32c::Update(std::string_view data) {
@@ -218,8 +218,7 @@ void Crc32c::Update(std::string_view data) {
 }
 
 uint32_t Crc32cPortableForTest(uint32_t crc, std::string_view data) {
-  return ~Crc32cPortableRaw(~crc, reinterpret_cast<const unsigned char*>(data.data()),
-                            data.size());
+  return ~Crc32cPortableRaw(~crc, reinterpret_cast<const unsigned char*>(data.data()), data.size());
 }
 
 std::string ChecksumHeaderValue(uint32_t crc) {

@@ -14,6 +14,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <chrono>
+#include <limits>
 #include <exception>
 
 #include "common/logging.h"
@@ -269,7 +270,7 @@ void Server::ServeConnection(int fd, std::string remote) {
   while (keep_alive && !stopping_) {
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
-    parser.body_limit(boost::none);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     boost::system::error_code ec;
     stream.set_interruptible(buffer.size() == 0);
     bhttp::read_header(stream, buffer, parser, ec);

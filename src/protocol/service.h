@@ -4,6 +4,7 @@
 #ifndef CLEANROOM_PROTOCOL_SERVICE_H_
 #define CLEANROOM_PROTOCOL_SERVICE_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,15 @@ struct Caller {
   bool is_admin = false;
 };
 
+// For S3 payloads signed chunk by chunk (STREAMING-AWS4-HMAC-SHA256-PAYLOAD): what the
+// chunk signatures are checked against.
+struct StreamingSignature {
+  std::string signing_key;     // raw SigV4 signing key of the request's scope
+  std::string scope;           // "yyyymmdd/region/s3/aws4_request"
+  std::string amz_date;        // the request's X-Amz-Date
+  std::string seed_signature;  // the request's own signature
+};
+
 // Everything a service needs to answer one request. Owned by the front end for the duration
 // of Service::Handle.
 struct CallContext {
@@ -39,6 +49,8 @@ struct CallContext {
   // S3: the x-amz-content-sha256 value the signature covered ("UNSIGNED-PAYLOAD",
   // "STREAMING-...", or 64 hex chars that the body must match).
   std::string payload_hash;
+  // Set when `payload_hash` is a signed STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] value.
+  std::optional<StreamingSignature> streaming_signature;
   // Set by the service for the request log.
   std::string operation;
 };

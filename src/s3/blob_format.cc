@@ -1,9 +1,10 @@
 #include "s3/blob_format.h"
 
+#include <algorithm>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "common/encoding.h"
+#include "common/strings.h"
 #include "s3/blob_io.h"
 
 namespace cleanroom::s3 {
@@ -27,7 +28,7 @@ uint64_t GetBigEndian(const char* in, size_t width) {
 }
 
 absl::Status Corrupt(std::string_view what) {
-  return absl::DataLossError(absl::StrCat("corrupt blob header: ", what));
+  return absl::DataLossError(StrCat("corrupt blob header: ", what));
 }
 
 }  // namespace
@@ -48,18 +49,18 @@ absl::Status ValidateBlobId(std::string_view id) {
 std::string NewBlobId(Random& random) { return HexEncode(random.Bytes(kBlobIdLength / 2)); }
 
 std::string BlobShardDir(const std::string& root, std::string_view id) {
-  return absl::StrCat(root, "/blobs/", id.substr(0, 2));
+  return StrCat(root, "/blobs/", id.substr(0, 2));
 }
 
 std::string BlobPath(const std::string& root, std::string_view id) {
-  return absl::StrCat(root, "/blobs/", id.substr(0, 2), "/", id);
+  return StrCat(root, "/blobs/", id.substr(0, 2), "/", id);
 }
 
 std::string BlobTempPath(const std::string& root, std::string_view id) {
-  return absl::StrCat(root, "/tmp/", id, ".tmp");
+  return StrCat(root, "/tmp/", id, ".tmp");
 }
 
-std::string BlobKeyContext(std::string_view id) { return absl::StrCat("blob:", id); }
+std::string BlobKeyContext(std::string_view id) { return StrCat("blob:", id); }
 
 uint64_t BlobHeader::chunk_count() const {
   if (chunk_size == 0 || plaintext_size == 0) return 1;
@@ -104,7 +105,7 @@ absl::StatusOr<BlobHeader> ReadBlobHeader(int fd, uint64_t file_size) {
   if (std::memcmp(fixed, kMagic, sizeof(kMagic)) != 0) return Corrupt("bad magic");
   const uint64_t version = GetBigEndian(fixed + 8, 2);
   if (version != kBlobFormatVersion) {
-    return Corrupt(absl::StrCat("unsupported format version ", version));
+    return Corrupt(StrCat("unsupported format version ", version));
   }
   const uint64_t flags = GetBigEndian(fixed + 10, 2);
   if ((flags & ~uint64_t{kBlobFlagEncrypted}) != 0) return Corrupt("unknown flags");
@@ -135,8 +136,8 @@ absl::StatusOr<BlobHeader> ReadBlobHeader(int fd, uint64_t file_size) {
   if (*got != wrapped_size) return Corrupt("file too short");
 
   if (header.file_size() != file_size) {
-    return absl::DataLossError(absl::StrCat("blob file size ", file_size, " does not match the ",
-                                            header.file_size(), " bytes its header implies"));
+    return absl::DataLossError(StrCat("blob file size ", file_size, " does not match the ",
+                                      header.file_size(), " bytes its header implies"));
   }
   return header;
 }

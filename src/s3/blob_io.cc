@@ -9,7 +9,7 @@
 #include <cstring>
 #include <limits>
 
-#include "absl/strings/str_cat.h"
+#include "common/strings.h"
 
 namespace cleanroom::s3 {
 namespace {
@@ -50,7 +50,7 @@ absl::Status ErrnoError(int error_number, std::string_view what) {
   char text[128];
   // GNU strerror_r: returns a pointer to the message, which may or may not be `text`.
   const char* message = strerror_r(error_number, text, sizeof(text));
-  return absl::ErrnoToStatus(error_number, absl::StrCat(what, ": ", message));
+  return absl::ErrnoToStatus(error_number, StrCat(what, ": ", message));
 }
 
 absl::StatusOr<size_t> PreadFull(int fd, char* buf, size_t n, uint64_t offset) {
@@ -104,9 +104,9 @@ absl::Status PwriteFull(int fd, std::string_view data, uint64_t offset) {
 
 absl::Status FsyncDirectory(const std::string& path) {
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError(errno, absl::StrCat("open directory ", path));
+  if (!fd.valid()) return ErrnoError(errno, StrCat("open directory ", path));
   while (::fsync(fd.get()) != 0) {
-    if (errno != EINTR) return ErrnoError(errno, absl::StrCat("fsync directory ", path));
+    if (errno != EINTR) return ErrnoError(errno, StrCat("fsync directory ", path));
   }
   return fd.Close();
 }
@@ -117,11 +117,11 @@ absl::Status EnsureDirectory(const std::string& path, bool* created) {
     if (created != nullptr) *created = true;
     return absl::OkStatus();
   }
-  if (errno != EEXIST) return ErrnoError(errno, absl::StrCat("mkdir ", path));
+  if (errno != EEXIST) return ErrnoError(errno, StrCat("mkdir ", path));
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, absl::StrCat("stat ", path));
+  if (::stat(path.c_str(), &st) != 0) return ErrnoError(errno, StrCat("stat ", path));
   if (!S_ISDIR(st.st_mode)) {
-    return absl::FailedPreconditionError(absl::StrCat(path, " exists and is not a directory"));
+    return absl::FailedPreconditionError(StrCat(path, " exists and is not a directory"));
   }
   return absl::OkStatus();
 }

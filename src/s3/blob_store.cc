@@ -1,0 +1,208 @@
+#include "s3/blob_store.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "common/random.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "s3/blob_format.h"
+#include "s3/blob_io.h"
+
+namespace cleanroom::s3 {
+namespace {
+
+// Owns a DIR* opened with opendir.
+class ScopedDir {
+ public:
+  explicit ScopedDir(DIR* dir) : dir_(dir) {}
+  ~ScopedDir() {
+    if (dir_ != nullptr) ::closedir(dir_);
+  }
+  ScopedDir(const ScopedDir&) = delete;
+  ScopedDir& operator=(const ScopedDir&) = delete;
+  DIR* get() const { return dir_; }
+
+ private:
+  DIR* dir_;
+};
+
+// Calls `fn(name)` for each entry of directory `path` except "." and "..". Stops at the first
+// error `fn` returns.
+template <typename Fn>
+absl::Status ForEachEntry(const std::string& path, Fn fn) {
+  ScopedDir dir(::opendir(path.c_str()));
+  if (dir.get() == nullptr) return ErrnoError(errno, StrCat("opendir ", path));
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) return ErrnoError(errno, StrCat("readdir ", path));
+      return absl::OkStatus();
+    }
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    RETURN_IF_ERROR(fn(std::string(name)));
+  }
+}
+
+bool IsShardName(std::string_view name) {
+  auto hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  return name.size() == 2 && hex(name[0]) && hex(name[1]);
+}
+
+// Removes the non-directory `path`, adding its size to `*bytes`. Returns whether it removed
+// anything (false for a directory or a file that is already gone).
+absl::StatusOr<bool> RemoveFile(const std::string& path, uint64_t* bytes) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoError(errno, StrCat("stat ", path));
+  }
+  if (S_ISDIR(st.st_mode)) return false;
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoError(errno, StrCat("unlink ", path));
+  }
+  *bytes += static_cast<uint64_t>(st.st_size);
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root_dir,
+                                                           const crypto::MasterKey* master_key) {
+  if (root_dir.empty()) return absl::InvalidArgumentError("empty blob store root");
+  std::string root = root_dir;
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) {
+    return absl::ErrnoToStatus(ec.value(), StrCat("create ", root, ": ", ec.message()));
+  }
+  bool created_blobs = false;
+  bool created_tmp = false;
+  RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/blobs"), &created_blobs));
+  RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/tmp"), &created_tmp));
+  if (created_blobs || created_tmp) RETURN_IF_ERROR(FsyncDirectory(root));
+  return std::unique_ptr<BlobStore>(new BlobStore(std::move(root), master_key));
+}
+
+absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt) {
+  if (encrypt && master_key_ == nullptr) {
+    return absl::FailedPreconditionError("cannot encrypt: no master key is configured");
+  }
+  std::string id = NewBlobId(SystemRandom());
+  BlobHeader header;
+  std::string data_key;
+  if (encrypt) {
+    data_key = SystemRandom().Bytes(crypto::kAeadKeySize);
+    header.encrypted = true;
+    header.chunk_size = kBlobChunkSize;
+    header.wrapped_key = master_key_->Wrap(data_key, BlobKeyContext(id));
+    if (header.wrapped_key.empty() || header.wrapped_key.size() > kBlobMaxWrappedKeySize) {
+      explicit_bzero(data_key.data(), data_key.size());
+      return absl::InternalError("wrapped data key has an unexpected size");
+    }
+  }
+  const std::string temp_path = BlobTempPath(root_, id);
+  ScopedFd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    const int error = errno;
+    explicit_bzero(data_key.data(), data_key.size());
+    return ErrnoError(error, "create blob temp file");
+  }
+  return std::unique_ptr<BlobWriter>(new BlobWriter(root_, std::move(id), std::move(fd),
+                                                    EncodeBlobHeader(header), std::move(data_key)));
+}
+
+absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenReader(const std::string& id,
+                                                                        uint64_t offset,
+                                                                        uint64_t length) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, BlobReader::Open(root_, id, master_key_));
+  RETURN_IF_ERROR(reader->SetRange(offset, length));
+  return std::unique_ptr<http::BodyReader>(std::move(reader));
+}
+
+absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
+    const std::vector<BlobRef>& parts, uint64_t offset, uint64_t length) {
+  uint64_t total = 0;
+  for (const BlobRef& part : parts) {
+    RETURN_IF_ERROR(ValidateBlobId(part.id));
+    if (part.size > kBlobMaxPlaintextSize - total) {
+      return absl::OutOfRangeError("parts too large");
+    }
+    total += part.size;
+  }
+  if (offset > total || length > total - offset) {
+    return absl::OutOfRangeError(
+        StrCat("range [", offset, ", +", length, ") exceeds the object's ", total, " bytes"));
+  }
+  return std::unique_ptr<http::BodyReader>(
+      std::make_unique<ConcatBlobReader>(root_, master_key_, parts, offset, length));
+}
+
+absl::StatusOr<uint64_t> BlobStore::Size(const std::string& id) {
+  RETURN_IF_ERROR(ValidateBlobId(id));
+  const std::string path = BlobPath(root_, id);
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return absl::NotFoundError(StrCat("no such blob: ", id));
+    return ErrnoError(errno, StrCat("open blob ", id));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, StrCat("stat blob ", id));
+  if (!S_ISREG(st.st_mode)) return absl::DataLossError(StrCat("blob ", id, " is not a file"));
+  ASSIGN_OR_RETURN(BlobHeader header, ReadBlobHeader(fd.get(), static_cast<uint64_t>(st.st_size)));
+  return header.plaintext_size;
+}
+
+absl::Status BlobStore::Delete(const std::string& id) {
+  RETURN_IF_ERROR(ValidateBlobId(id));
+  const std::string path = BlobPath(root_, id);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoError(errno, StrCat("delete blob ", id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<GcStats> BlobStore::CollectGarbage(
+    const std::function<bool(const std::string& id)>& is_referenced) {
+  GcStats stats;
+  const std::string tmp_dir = StrCat(root_, "/tmp");
+  RETURN_IF_ERROR(ForEachEntry(tmp_dir, [&](const std::string& name) -> absl::Status {
+    ASSIGN_OR_RETURN(bool removed, RemoveFile(StrCat(tmp_dir, "/", name), &stats.bytes_freed));
+    if (removed) ++stats.temp_files_removed;
+    return absl::OkStatus();
+  }));
+
+  const std::string blobs_dir = StrCat(root_, "/blobs");
+  RETURN_IF_ERROR(ForEachEntry(blobs_dir, [&](const std::string& shard) -> absl::Status {
+    if (!IsShardName(shard)) return absl::OkStatus();
+    const std::string shard_dir = StrCat(blobs_dir, "/", shard);
+    struct stat st;
+    if (::lstat(shard_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return absl::OkStatus();
+    return ForEachEntry(shard_dir, [&](const std::string& id) -> absl::Status {
+      if (!IsValidBlobId(id) || id.compare(0, 2, shard) != 0) return absl::OkStatus();
+      if (is_referenced(id)) {
+        ++stats.blobs_kept;
+        return absl::OkStatus();
+      }
+      ASSIGN_OR_RETURN(bool removed, RemoveFile(StrCat(shard_dir, "/", id), &stats.bytes_freed));
+      if (removed) ++stats.blobs_removed;
+      return absl::OkStatus();
+    });
+  }));
+  return stats;
+}
+
+}  // namespace cleanroom::s3

@@ -1,0 +1,191 @@
+#include "s3/blob_writer.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "crypto/aead.h"
+#include "s3/blob_format.h"
+
+namespace cleanroom::s3 {
+namespace {
+
+// Size of the output buffer: data reaches the file in writes of about this size.
+constexpr size_t kOutBufferSize = size_t{1} << 20;
+static_assert(kOutBufferSize >= kBlobChunkSize + crypto::kAeadTagSize);
+static_assert(kOutBufferSize >= kBlobHeaderFixedSize + kBlobMaxWrappedKeySize);
+
+}  // namespace
+
+BlobWriter::BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
+                       std::string data_key)
+    : root_(std::move(root)),
+      id_(std::move(id)),
+      temp_path_(BlobTempPath(root_, id_)),
+      fd_(std::move(fd)),
+      encrypted_(!data_key.empty()),
+      data_key_(std::move(data_key)),
+      md5_(crypto::Digest::Algorithm::kMd5),
+      out_(std::make_unique_for_overwrite<char[]>(kOutBufferSize)) {
+  std::memcpy(out_.get(), header.data(), header.size());
+  out_len_ = header.size();
+  if (encrypted_) chunk_ = std::make_unique_for_overwrite<char[]>(kBlobChunkSize);
+}
+
+BlobWriter::~BlobWriter() {
+  if (state_ == State::kOpen) Abort();
+  explicit_bzero(data_key_.data(), data_key_.size());
+}
+
+absl::Status BlobWriter::Append(std::string_view data) {
+  if (state_ == State::kFailed) return failure_;
+  if (state_ != State::kOpen) {
+    return absl::FailedPreconditionError("blob writer already committed or aborted");
+  }
+  if (data.size() > kBlobMaxPlaintextSize - size_) {
+    return Fail(absl::OutOfRangeError("blob too large"));
+  }
+  md5_.Update(data);
+  size_ += data.size();
+  absl::Status status = encrypted_ ? AppendEncrypted(data) : AppendPlain(data);
+  if (!status.ok()) return Fail(std::move(status));
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::AppendPlain(std::string_view data) {
+  while (!data.empty()) {
+    if (out_len_ == 0 && data.size() >= kOutBufferSize) {
+      // Large appends bypass the buffer.
+      return WriteFull(fd_.get(), data);
+    }
+    const size_t take = std::min(kOutBufferSize - out_len_, data.size());
+    std::memcpy(out_.get() + out_len_, data.data(), take);
+    out_len_ += take;
+    data.remove_prefix(take);
+    if (out_len_ == kOutBufferSize) RETURN_IF_ERROR(Flush());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::AppendEncrypted(std::string_view data) {
+  while (!data.empty()) {
+    if (chunk_len_ == kBlobChunkSize) {
+      // More data follows, so the buffered chunk is not the last one.
+      RETURN_IF_ERROR(SealChunk(std::string_view(chunk_.get(), chunk_len_), /*last=*/false));
+      chunk_len_ = 0;
+    }
+    if (chunk_len_ == 0 && data.size() > kBlobChunkSize) {
+      // A whole chunk with more data after it: seal straight from the caller's bytes.
+      RETURN_IF_ERROR(SealChunk(data.substr(0, kBlobChunkSize), /*last=*/false));
+      data.remove_prefix(kBlobChunkSize);
+      continue;
+    }
+    const size_t take = std::min(kBlobChunkSize - chunk_len_, data.size());
+    std::memcpy(chunk_.get() + chunk_len_, data.data(), take);
+    chunk_len_ += take;
+    data.remove_prefix(take);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::SealChunk(std::string_view plaintext, bool last) {
+  RETURN_IF_ERROR(Reserve(plaintext.size() + crypto::kAeadTagSize));
+  const auto nonce = BlobChunkNonce(chunk_index_);
+  const auto aad = BlobChunkAad(id_, chunk_index_, last);
+  absl::Status sealed =
+      crypto::AeadSealInto(data_key_, std::string_view(nonce.data(), nonce.size()), plaintext,
+                           std::string_view(aad.data(), aad.size()), out_.get() + out_len_);
+  if (!sealed.ok()) {
+    return absl::InternalError(StrCat("sealing blob chunk: ", std::string(sealed.message())));
+  }
+  out_len_ += plaintext.size() + crypto::kAeadTagSize;
+  ++chunk_index_;
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::Reserve(size_t n) {
+  if (kOutBufferSize - out_len_ < n) return Flush();
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::Flush() {
+  RETURN_IF_ERROR(WriteFull(fd_.get(), std::string_view(out_.get(), out_len_)));
+  out_len_ = 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BlobInfo> BlobWriter::Commit() {
+  if (state_ == State::kFailed) return failure_;
+  if (state_ != State::kOpen) {
+    return absl::FailedPreconditionError("blob writer already committed or aborted");
+  }
+  absl::Status status = Finish();
+  if (!status.ok()) return Fail(std::move(status));
+  state_ = State::kCommitted;
+  BlobInfo info;
+  info.id = id_;
+  info.size = size_;
+  info.md5 = md5_.Finish();
+  info.encrypted = encrypted_;
+  return info;
+}
+
+absl::Status BlobWriter::Finish() {
+  if (encrypted_) {
+    RETURN_IF_ERROR(SealChunk(std::string_view(chunk_.get(), chunk_len_), /*last=*/true));
+    chunk_len_ = 0;
+  }
+  RETURN_IF_ERROR(Flush());
+
+  char size_field[8];
+  for (int i = 0; i < 8; ++i) size_field[i] = static_cast<char>(size_ >> (56 - 8 * i));
+  RETURN_IF_ERROR(PwriteFull(fd_.get(), std::string_view(size_field, 8), kBlobPlaintextSizeOffset));
+  while (::fsync(fd_.get()) != 0) {
+    if (errno != EINTR) return ErrnoError(errno, "fsync blob");
+  }
+  RETURN_IF_ERROR(fd_.Close());
+
+  const std::string shard_dir = BlobShardDir(root_, id_);
+  bool created = false;
+  RETURN_IF_ERROR(EnsureDirectory(shard_dir, &created));
+  if (created) RETURN_IF_ERROR(FsyncDirectory(StrCat(root_, "/blobs")));
+
+  const std::string final_path = BlobPath(root_, id_);
+  if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
+    return ErrnoError(errno, "rename blob into place");
+  }
+  absl::Status synced = FsyncDirectory(shard_dir);
+  if (!synced.ok()) {
+    // The blob is visible but may not survive a crash; do not report it as committed.
+    ::unlink(final_path.c_str());
+    return synced;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BlobWriter::Fail(absl::Status status) {
+  state_ = State::kFailed;
+  failure_ = status;
+  RemoveTempFile();
+  return status;
+}
+
+void BlobWriter::Abort() {
+  if (state_ != State::kOpen) return;
+  state_ = State::kAborted;
+  RemoveTempFile();
+}
+
+void BlobWriter::RemoveTempFile() {
+  fd_.Reset();
+  ::unlink(temp_path_.c_str());  // Best effort: a leftover temp file is collected as garbage.
+}
+
+}  // namespace cleanroom::s3

@@ -1,0 +1,102 @@
+// Streaming creation of one blob (see blob_format.h for the file layout).
+#ifndef CLEANROOM_S3_BLOB_WRITER_H_
+#define CLEANROOM_S3_BLOB_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "crypto/hash.h"
+#include "s3/blob_io.h"
+
+namespace cleanroom::s3 {
+
+// What a committed blob holds.
+struct BlobInfo {
+  std::string id;     // 32 lower-case hex characters
+  uint64_t size = 0;  // plaintext bytes
+  std::string md5;    // raw 16-byte MD5 of the plaintext (the S3 ETag of a simple object)
+  bool encrypted = false;
+};
+
+// Writes one blob: Append() the bytes, then Commit() to make the blob visible, or Abort().
+// Data goes to `<root>/tmp/<id>.tmp` through an internal 1 MiB buffer, so memory use does not
+// grow with the object. Commit() makes the blob durable (fsync of the file and its directory)
+// and atomically visible under its id; a crash before then leaves only a temp file, which
+// BlobStore::CollectGarbage removes.
+//
+// Obtained from BlobStore::NewWriter. Not thread-safe (one writer per stream). Destroying a
+// writer that was neither committed nor aborted aborts it.
+class BlobWriter {
+ public:
+  ~BlobWriter();
+  BlobWriter(const BlobWriter&) = delete;
+  BlobWriter& operator=(const BlobWriter&) = delete;
+
+  // The id the blob will have once committed.
+  const std::string& id() const { return id_; }
+  // Plaintext bytes appended so far.
+  uint64_t size() const { return size_; }
+
+  // Appends `data` to the blob. On an I/O failure (e.g. kResourceExhausted when the disk is
+  // full) the writer is finished: its temp file is removed and every later call returns the
+  // same error. Returns kFailedPrecondition after Commit() or Abort().
+  absl::Status Append(std::string_view data);
+
+  // Writes out buffered data, fsyncs the file, renames it to its final path and fsyncs that
+  // directory. On failure the temp file is removed and no blob is created. Returns
+  // kFailedPrecondition if already committed or aborted.
+  absl::StatusOr<BlobInfo> Commit();
+
+  // Discards the blob and removes its temp file (best effort). No-op after Commit() or a
+  // previous Abort().
+  void Abort();
+
+ private:
+  friend class BlobStore;
+  enum class State { kOpen, kCommitted, kAborted, kFailed };
+
+  // `fd` is the open temp file, `header` the encoded file header (its plaintext size is
+  // filled in by Commit) and `data_key` the raw data key, empty for an unencrypted blob.
+  BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
+             std::string data_key);
+
+  absl::Status AppendPlain(std::string_view data);
+  absl::Status AppendEncrypted(std::string_view data);
+  // Seals `plaintext` as the next chunk into the output buffer.
+  absl::Status SealChunk(std::string_view plaintext, bool last);
+  // Makes room for `n` more bytes in the output buffer, flushing it if needed.
+  absl::Status Reserve(size_t n);
+  absl::Status Flush();
+  absl::Status Finish();
+  // Records `status` as the writer's failure and removes the temp file.
+  absl::Status Fail(absl::Status status);
+  void RemoveTempFile();
+
+  const std::string root_;
+  const std::string id_;
+  const std::string temp_path_;
+  ScopedFd fd_;
+  const bool encrypted_;
+  std::string data_key_;
+  crypto::Digest md5_;
+  uint64_t size_ = 0;
+  State state_ = State::kOpen;
+  absl::Status failure_;
+
+  // Bytes not yet written to the file (header and data or sealed chunks).
+  std::unique_ptr<char[]> out_;
+  size_t out_len_ = 0;
+  // Encrypted blobs: plaintext of the chunk being filled. A full chunk stays here until more
+  // data arrives or Commit() runs, because only then is it known whether it is the last one.
+  std::unique_ptr<char[]> chunk_;
+  size_t chunk_len_ = 0;
+  uint64_t chunk_index_ = 0;
+};
+
+}  // namespace cleanroom::s3
+
+#endif  // CLEANROOM_S3_BLOB_WRITER_H_

@@ -1,0 +1,156 @@
+#include "s3/body_verifier.h"
+
+#include "common/aws_error.h"
+#include "common/encoding.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+
+namespace cleanroom::s3 {
+namespace {
+
+absl::Status S3Error(absl::StatusCode code, std::string_view aws_code, std::string_view message,
+                     int http) {
+  return AwsError(code, aws_code, message, http);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::CallContext& ctx) {
+  std::unique_ptr<BodyVerifier> v(new BodyVerifier());
+  const http::Request& req = ctx.request;
+  const std::string& hash = ctx.payload_hash;
+  v->source_ = req.body;
+  if (StartsWith(hash, "STREAMING-")) {
+    std::optional<uint64_t> decoded;
+    if (auto d = req.headers.Get("x-amz-decoded-content-length")) {
+      uint64_t n;
+      if (!ParseUint64(*d, &n)) {
+        return S3Error(absl::StatusCode::kInvalidArgument, "InvalidArgument",
+                       "x-amz-decoded-content-length is not a number", 400);
+      }
+      decoded = n;
+    } else {
+      return S3Error(absl::StatusCode::kInvalidArgument, "MissingContentLength",
+                     "You must provide x-amz-decoded-content-length with aws-chunked uploads", 411);
+    }
+    std::string trailer = ToLower(req.headers.Get("x-amz-trailer").value_or(""));
+    std::optional<auth::ChunkSigning> signing;
+    if (ctx.streaming_signature) {
+      const auto& s = *ctx.streaming_signature;
+      signing = auth::ChunkSigning{s.signing_key, s.scope, s.amz_date, s.seed_signature};
+    }
+    constexpr std::string_view kChecksumPrefix = "x-amz-checksum-";
+    if (StartsWith(trailer, kChecksumPrefix)) {
+      for (char c : trailer.substr(kChecksumPrefix.size())) {
+        v->trailer_checksum_name_.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c));
+      }
+    }
+    v->chunked_ = std::make_unique<auth::AwsChunkedReader>(req.body, decoded, trailer, signing);
+    v->source_ = v->chunked_.get();
+    v->expected_length_ = decoded;
+  } else {
+    if (req.content_length) v->expected_length_ = *req.content_length;
+    if (hash != "UNSIGNED-PAYLOAD") {
+      v->expected_sha256_hex_ = ToLower(hash);
+      v->sha256_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
+    }
+  }
+  if (auto md5 = req.headers.Get("content-md5")) {
+    auto raw = Base64Decode(Trim(*md5));
+    if (!raw || raw->size() != 16) {
+      return S3Error(absl::StatusCode::kInvalidArgument, "InvalidDigest",
+                     "The Content-MD5 you specified was invalid.", 400);
+    }
+    v->expected_md5_ = *raw;
+    v->md5_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5);
+  }
+  static constexpr std::pair<std::string_view, std::string_view> kChecksums[] = {
+      {"x-amz-checksum-crc32", "CRC32"},
+      {"x-amz-checksum-crc32c", "CRC32C"},
+      {"x-amz-checksum-sha1", "SHA1"},
+      {"x-amz-checksum-sha256", "SHA256"}};
+  for (const auto& [header, name] : kChecksums) {
+    auto value = req.headers.Get(header);
+    if (!value) continue;
+    if (!v->checksum_name_.empty()) {
+      return S3Error(absl::StatusCode::kInvalidArgument, "InvalidRequest",
+                     "Expecting a single x-amz-checksum- header. Multiple checksum types are not "
+                     "allowed.",
+                     400);
+    }
+    v->checksum_name_ = std::string(name);
+    v->checksum_header_value_ = std::string(Trim(*value));
+    if (name == "SHA1") {
+      v->checksum_digest_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha1);
+    } else if (name == "SHA256") {
+      v->checksum_digest_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
+    }
+  }
+  return v;
+}
+
+absl::StatusOr<size_t> BodyVerifier::Read(char* buf, size_t n) {
+  if (!error_.ok()) return error_;
+  if (finished_) return size_t{0};
+  absl::StatusOr<size_t> got = source_->Read(buf, n);
+  if (!got.ok()) {
+    error_ = got.status();
+    return error_;
+  }
+  if (*got == 0) {
+    error_ = Finish();
+    finished_ = true;
+    if (!error_.ok()) return error_;
+    return size_t{0};
+  }
+  std::string_view data(buf, *got);
+  bytes_ += *got;
+  if (expected_length_ && bytes_ > *expected_length_) {
+    error_ = S3Error(absl::StatusCode::kInvalidArgument, "IncompleteBody",
+                     "The request body is longer than its declared length", 400);
+    return error_;
+  }
+  if (sha256_) sha256_->Update(data);
+  if (md5_) md5_->Update(data);
+  if (checksum_name_ == "CRC32") crc32_.Update(data);
+  if (checksum_name_ == "CRC32C") crc32c_.Update(data);
+  if (checksum_digest_) checksum_digest_->Update(data);
+  return got;
+}
+
+absl::Status BodyVerifier::Finish() {
+  if (expected_length_ && bytes_ != *expected_length_) {
+    return S3Error(absl::StatusCode::kInvalidArgument, "IncompleteBody",
+                   "You did not provide the number of bytes specified by the Content-Length HTTP "
+                   "header",
+                   400);
+  }
+  if (sha256_ && HexEncode(sha256_->Finish()) != expected_sha256_hex_) {
+    return S3Error(absl::StatusCode::kInvalidArgument, "XAmzContentSHA256Mismatch",
+                   "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                   400);
+  }
+  if (md5_ && md5_->Finish() != expected_md5_) {
+    return S3Error(absl::StatusCode::kDataLoss, "BadDigest",
+                   "The Content-MD5 you specified did not match what we received.", 400);
+  }
+  if (!checksum_name_.empty()) {
+    std::string actual;
+    if (checksum_name_ == "CRC32") actual = crypto::ChecksumHeaderValue(crc32_.value());
+    if (checksum_name_ == "CRC32C") actual = crypto::ChecksumHeaderValue(crc32c_.value());
+    if (checksum_digest_) actual = Base64Encode(checksum_digest_->Finish());
+    if (actual != checksum_header_value_) {
+      return S3Error(absl::StatusCode::kDataLoss, "BadDigest",
+                     StrCat("The ", checksum_name_,
+                            " you specified did not match the calculated checksum."),
+                     400);
+    }
+    verified_checksums_[checksum_name_] = actual;
+  }
+  if (chunked_ && !trailer_checksum_name_.empty() && !chunked_->checksum().empty()) {
+    verified_checksums_[trailer_checksum_name_] = chunked_->checksum();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cleanroom::s3

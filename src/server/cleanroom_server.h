@@ -1,0 +1,40 @@
+// Wires the whole server: data dir, master key, metadata database, identities (with the
+// bootstrap administrator), object storage, every service, and the HTTP listener.
+#ifndef CLEANROOM_SERVER_CLEANROOM_SERVER_H_
+#define CLEANROOM_SERVER_CLEANROOM_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "http/server.h"
+
+namespace cleanroom::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  std::string data_dir = "./data";
+  http::ServerOptions http;  // host/port are taken from `listen`
+};
+
+class CleanroomServer {
+ public:
+  // Starts serving. On first start creates the data dir (0700), the master key and the
+  // bootstrap admin account, whose credentials are written to <data_dir>/admin-credentials
+  // (0600) and printed once on stdout. Writes <data_dir>/endpoint once listening.
+  static absl::StatusOr<std::unique_ptr<CleanroomServer>> Start(const ServerConfig& config);
+  ~CleanroomServer();
+
+  uint16_t port() const;
+  // Graceful stop (see http::Server::Shutdown).
+  void Shutdown();
+
+ private:
+  struct State;
+  explicit CleanroomServer(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cleanroom::server
+
+#endif  // CLEANROOM_SERVER_CLEANROOM_SERVER_H_
