@@ -310,7 +310,13 @@ void Server::ServeConnection(int fd, std::string remote) {
 
     Response resp;
     bool body_usable = true;
-    if (req.content_length && *req.content_length > options_.max_body_bytes) {
+    if (auto te = req.headers.Get("transfer-encoding"); te && !req.chunked) {
+      // Only "chunked" is understood; anything else cannot be framed safely (RFC 9112 6.1).
+      resp = errors_(req, 501, "NotImplemented",
+                     StrCat("Transfer-Encoding '", *te, "' is not supported; use chunked"));
+      body_usable = false;
+      keep_alive = false;
+    } else if (req.content_length && *req.content_length > options_.max_body_bytes) {
       resp = errors_(req, 413, "EntityTooLarge",
                      "Your proposed upload exceeds the maximum allowed size.");
       body_usable = false;
@@ -328,7 +334,7 @@ void Server::ServeConnection(int fd, std::string remote) {
 
     // The body must be consumed before the next request can be read. If the client was told
     // to wait (100-continue not sent) it will not send it; otherwise drain a bounded amount.
-    keep_alive = msg.keep_alive() && !stopping_;
+    keep_alive = keep_alive && msg.keep_alive() && !stopping_;
     if (!parser.is_done()) {
       if (body.failed() || (expect_continue && !body.continue_sent())) {
         keep_alive = false;

@@ -368,6 +368,12 @@ absl::StatusOr<ListPage> S3Metadata::ListObjects(const std::string& bucket,
   RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
     std::string cursor = after < prefix ? prefix : after;
     bool inclusive = after < prefix;  // the prefix itself may be a key
+    // A marker that is a common prefix (the last entry of the previous page) resumes after
+    // every key under it.
+    if (!delimiter.empty() && !inclusive && StartsWith(after, prefix) && EndsWith(after, delimiter) &&
+        after.find(delimiter, prefix.size()) == after.size() - delimiter.size()) {
+      cursor = AfterPrefix(after);
+    }
     const std::string end = AfterPrefix(prefix);
     std::set<std::string> seen_prefixes;
     int count = 0;

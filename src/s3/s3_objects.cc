@@ -46,7 +46,8 @@ absl::StatusOr<bool> WantsEncryption(const http::Request& req, const Bucket& buc
     return true;
   }
   if (req.headers.Has("x-amz-server-side-encryption-customer-algorithm")) {
-    return S3Err("NotImplemented", "SSE-C is not implemented", 501, absl::StatusCode::kUnimplemented);
+    return S3Err("NotImplemented", "This server does not implement SSE-C", 400,
+                 absl::StatusCode::kUnimplemented);
   }
   return bucket.sse_algorithm == "AES256";
 }

@@ -69,6 +69,26 @@ std::string BucketXml(const Bucket& b) {
 // Keys in listing responses: percent-encoded when the client asked for encoding-type=url.
 std::string ListKey(std::string_view key, bool url) { return url ? UriEncode(key, true) : std::string(key); }
 
+// The answer to a method or subresource this server does not implement: a 4xx (never a 5xx,
+// which clients would retry) that names what was asked for.
+absl::Status Unsupported(CallContext& ctx) {
+  ctx.operation = "Unsupported";
+  static constexpr std::string_view kMethods[] = {"GET", "HEAD", "PUT", "POST", "DELETE"};
+  bool known_method = false;
+  for (auto m : kMethods) known_method = known_method || ctx.request.method == m;
+  if (!known_method) {
+    return S3Err("MethodNotAllowed",
+                 StrCat("The specified method ", ctx.request.method,
+                        " is not allowed against this resource."),
+                 405);
+  }
+  std::string what = ctx.request.query.empty() ? ctx.request.method
+                                               : StrCat(ctx.request.method, " ?", ctx.request.query);
+  return S3Err("NotImplemented",
+               StrCat("This server does not implement the S3 operation requested by ", what), 400,
+               absl::StatusCode::kUnimplemented);
+}
+
 }  // namespace
 
 std::string BucketNameProblem(std::string_view name) {
@@ -139,7 +159,7 @@ absl::StatusOr<http::Response> S3Service::Dispatch(CallContext& ctx, const Targe
       op("ListBuckets");
       return ListBuckets(ctx);
     }
-    return S3Err("MethodNotAllowed", "The specified method is not allowed against this resource.", 405);
+    return Unsupported(ctx);
   }
   if (t.key.empty()) {
     if (m == "PUT") {
@@ -186,17 +206,13 @@ absl::StatusOr<http::Response> S3Service::Dispatch(CallContext& ctx, const Targe
     } else if (m == "POST") {
       if (t.Has("delete")) return op("DeleteObjects"), DeleteObjects(ctx, t);
     }
-    ctx.operation = "Unsupported";
-    return S3Err("NotImplemented",
-                 "A header or query parameter you provided implies functionality that is not "
-                 "implemented",
-                 501, absl::StatusCode::kUnimplemented);
+    return Unsupported(ctx);
   }
   if (m == "PUT") {
     if (t.Has("uploadId") && t.Has("partNumber")) {
       if (ctx.request.headers.Has("x-amz-copy-source")) {
         ctx.operation = "UploadPartCopy";
-        return S3Err("NotImplemented", "UploadPartCopy is not implemented", 501,
+        return S3Err("NotImplemented", "This server does not implement UploadPartCopy", 400,
                      absl::StatusCode::kUnimplemented);
       }
       return op("UploadPart"), UploadPart(ctx, t);
@@ -223,11 +239,7 @@ absl::StatusOr<http::Response> S3Service::Dispatch(CallContext& ctx, const Targe
     if (t.Has("uploads")) return op("CreateMultipartUpload"), CreateMultipartUpload(ctx, t);
     if (t.Has("uploadId")) return op("CompleteMultipartUpload"), CompleteMultipartUpload(ctx, t);
   }
-  ctx.operation = "Unsupported";
-  return S3Err("NotImplemented",
-               "A header or query parameter you provided implies functionality that is not "
-               "implemented",
-               501, absl::StatusCode::kUnimplemented);
+  return Unsupported(ctx);
 }
 
 absl::StatusOr<http::Response> S3Service::ListBuckets(CallContext& ctx) {
@@ -309,7 +321,8 @@ absl::StatusOr<http::Response> S3Service::PutBucketVersioning(CallContext& ctx, 
   }
   if (!ChildText(doc.document_element(), "MfaDelete").empty() &&
       ChildText(doc.document_element(), "MfaDelete") == "Enabled") {
-    return S3Err("NotImplemented", "MFA Delete is not supported", 501, absl::StatusCode::kUnimplemented);
+    return S3Err("NotImplemented", "This server does not implement MFA Delete", 400,
+                 absl::StatusCode::kUnimplemented);
   }
   // A bucket that never had versioning and is suspended stays unversioned in behaviour except
   // for reporting; S3 records the state as given.

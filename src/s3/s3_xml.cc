@@ -31,14 +31,32 @@ absl::StatusOr<pugi::xml_document> ParseXmlBody(http::BodyReader& body, size_t l
     }
     return text.status();
   }
-  pugi::xml_document doc;
-  pugi::xml_parse_result result = doc.load_buffer(text->data(), text->size(), pugi::parse_default);
-  if (!result || !doc.document_element()) {
+  auto malformed = [] {
     return S3Err("MalformedXML",
                  "The XML you provided was not well-formed or did not validate against our "
                  "published schema",
                  400);
+  };
+  pugi::xml_document doc;
+  pugi::xml_parse_result result = doc.load_buffer(
+      text->data(), text->size(), pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype);
+  if (!result) return malformed();
+  // Exactly one root element; document type declarations (and so entities) are refused.
+  int elements = 0;
+  for (pugi::xml_node node : doc.children()) {
+    switch (node.type()) {
+      case pugi::node_element:
+        ++elements;
+        break;
+      case pugi::node_declaration:
+      case pugi::node_comment:
+      case pugi::node_pi:
+        break;
+      default:
+        return malformed();
+    }
   }
+  if (elements != 1) return malformed();
   return doc;
 }
 
