@@ -11,12 +11,14 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 packages=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
           libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libabsl-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libpugixml-dev zlib1g-dev
-          nodejs npm python3)
+          libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libpugixml-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Tools that may come from elsewhere than Debian (e.g. a newer Node.js): only the command counts.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ "$with_test" -eq 1 ]; then
   if ! command -v aws >/dev/null 2>&1; then missing+=(awscli); fi
   if ! python3 -c "import boto3" >/dev/null 2>&1; then missing+=(python3-boto3); fi

@@ -426,10 +426,7 @@ absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& c
   ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXmlBody(*verifier, 4 * 1024 * 1024));
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()).find("CompleteMultipartUpload") == std::string_view::npos) {
-    return S3Err("MalformedXML",
-                 "The XML you provided was not well-formed or did not validate against our "
-                 "published schema",
-                 400);
+    return MalformedXml();
   }
   std::vector<std::pair<int, std::string>> requested;
   for (pugi::xml_node part : root.children()) {

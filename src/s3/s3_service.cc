@@ -51,6 +51,8 @@ absl::StatusOr<S3Service::Target> ParseTarget(const http::Request& req) {
       auto k = UriDecode(pair.substr(0, eq), true);
       auto v = UriDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
       if (!k || !v) return S3Err("InvalidURI", "Couldn't parse the specified URI.", 400);
+      // Presigned-URL authentication parameters are not part of the operation.
+      if (StartsWith(*k, "X-Amz-") || StartsWith(*k, "x-amz-")) continue;
       t.query[*k] = *v;
     }
   }
@@ -68,6 +70,16 @@ std::string BucketXml(const Bucket& b) {
 
 // Keys in listing responses: percent-encoded when the client asked for encoding-type=url.
 std::string ListKey(std::string_view key, bool url) { return url ? UriEncode(key, true) : std::string(key); }
+
+// The max-keys parameter: 1000 by default and at most.
+absl::StatusOr<int> MaxKeys(const S3Service::Target& t) {
+  if (!t.Has("max-keys")) return 1000;
+  uint64_t v;
+  if (!ParseUint64(t.Get("max-keys"), &v)) {
+    return S3Err("InvalidArgument", "Provided max-keys not an integer or within integer range", 400);
+  }
+  return static_cast<int>(std::min<uint64_t>(v, 1000));
+}
 
 // The answer to a method or subresource this server does not implement: a 4xx (never a 5xx,
 // which clients would retry) that names what was asked for.
@@ -314,10 +326,7 @@ absl::StatusOr<http::Response> S3Service::PutBucketVersioning(CallContext& ctx, 
   if (std::string_view(doc.document_element().name()).find("VersioningConfiguration") ==
           std::string_view::npos ||
       (status != "Enabled" && status != "Suspended")) {
-    return S3Err("MalformedXML",
-                 "The XML you provided was not well-formed or did not validate against our "
-                 "published schema",
-                 400);
+    return MalformedXml();
   }
   if (!ChildText(doc.document_element(), "MfaDelete").empty() &&
       ChildText(doc.document_element(), "MfaDelete") == "Enabled") {
@@ -358,10 +367,7 @@ absl::StatusOr<http::Response> S3Service::PutBucketEncryption(CallContext& ctx, 
   }
   if (std::string_view(root.name()).find("ServerSideEncryptionConfiguration") == std::string_view::npos ||
       rules != 1 || algorithm.empty()) {
-    return S3Err("MalformedXML",
-                 "The XML you provided was not well-formed or did not validate against our "
-                 "published schema",
-                 400);
+    return MalformedXml();
   }
   if (algorithm != "AES256") {
     return S3Err("InvalidArgument",
@@ -393,14 +399,7 @@ absl::StatusOr<http::Response> S3Service::ListObjects(CallContext& ctx, const Ta
   if (t.Has("encoding-type") && !url) {
     return S3Err("InvalidArgument", "Invalid Encoding Method specified in Request", 400);
   }
-  int max_keys = 1000;
-  if (t.Has("max-keys")) {
-    uint64_t v;
-    if (!ParseUint64(t.Get("max-keys"), &v)) {
-      return S3Err("InvalidArgument", "Provided max-keys not an integer or within integer range", 400);
-    }
-    max_keys = static_cast<int>(std::min<uint64_t>(v, 1000));
-  }
+  ASSIGN_OR_RETURN(int max_keys, MaxKeys(t));
   std::string prefix = t.Get("prefix");
   std::string delimiter = t.Get("delimiter");
   std::string after;
@@ -455,14 +454,7 @@ absl::StatusOr<http::Response> S3Service::ListObjects(CallContext& ctx, const Ta
 absl::StatusOr<http::Response> S3Service::ListObjectVersions(CallContext& ctx, const Target& t) {
   RETURN_IF_ERROR(OwnedBucket(ctx, t.bucket).status());
   const bool url = t.Get("encoding-type") == "url";
-  int max_keys = 1000;
-  if (t.Has("max-keys")) {
-    uint64_t v;
-    if (!ParseUint64(t.Get("max-keys"), &v)) {
-      return S3Err("InvalidArgument", "Provided max-keys not an integer or within integer range", 400);
-    }
-    max_keys = static_cast<int>(std::min<uint64_t>(v, 1000));
-  }
+  ASSIGN_OR_RETURN(int max_keys, MaxKeys(t));
   std::string prefix = t.Get("prefix");
   std::string delimiter = t.Get("delimiter");
   ASSIGN_OR_RETURN(VersionPage page,
@@ -510,10 +502,7 @@ absl::StatusOr<http::Response> S3Service::DeleteObjects(CallContext& ctx, const 
   ASSIGN_OR_RETURN(pugi::xml_document doc, ParseXmlBody(*verifier, kMaxXmlBody));
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()).find("Delete") == std::string_view::npos) {
-    return S3Err("MalformedXML",
-                 "The XML you provided was not well-formed or did not validate against our "
-                 "published schema",
-                 400);
+    return MalformedXml();
   }
   bool quiet = ChildText(root, "Quiet") == "true";
   std::vector<std::pair<std::string, std::string>> targets;

@@ -1,4 +1,4 @@
-// The S3 API (restXml, path-style and virtual-host addressing): buckets, objects with
+// The S3 API (restXml, path-style addressing): buckets, objects with
 // versions and delete markers, ranged reads, copies, multipart uploads, versioning and SSE-S3
 // bucket encryption. A bucket belongs to the account that created it; every other account is
 // denied.

@@ -12,6 +12,13 @@ absl::Status S3Err(std::string_view code, std::string_view message, int http_sta
   return AwsError(canonical, code, message, http_status);
 }
 
+absl::Status MalformedXml() {
+  return S3Err("MalformedXML",
+               "The XML you provided was not well-formed or did not validate against our "
+               "published schema",
+               400);
+}
+
 std::string XmlElement(std::string_view tag, std::string_view text) {
   return StrCat("<", tag, ">", protocol::XmlEscape(text), "</", tag, ">");
 }
@@ -31,12 +38,7 @@ absl::StatusOr<pugi::xml_document> ParseXmlBody(http::BodyReader& body, size_t l
     }
     return text.status();
   }
-  auto malformed = [] {
-    return S3Err("MalformedXML",
-                 "The XML you provided was not well-formed or did not validate against our "
-                 "published schema",
-                 400);
-  };
+  auto malformed = [] { return MalformedXml(); };
   pugi::xml_document doc;
   pugi::xml_parse_result result = doc.load_buffer(
       text->data(), text->size(), pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype);

@@ -18,6 +18,9 @@ inline constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/20
 absl::Status S3Err(std::string_view code, std::string_view message, int http_status,
                    absl::StatusCode canonical = absl::StatusCode::kInvalidArgument);
 
+// S3's MalformedXML error.
+absl::Status MalformedXml();
+
 // "<Tag>escaped</Tag>".
 std::string XmlElement(std::string_view tag, std::string_view text);
 

@@ -1,5 +1,7 @@
 #include "server/frontend.h"
 
+#include <map>
+
 #include "auth/aws_chunked.h"
 #include "auth/sigv4.h"
 #include "common/aws_error.h"
@@ -78,6 +80,14 @@ http::Response Frontend::Handle(http::Request& req) {
   const auth::SigV4Auth& auth = **parsed;
   auto it = services_.find(auth.scope.service);
   if (it == services_.end()) {
+    // Answer in the protocol the named AWS service speaks, so its SDK can parse the error.
+    static const std::map<std::string, Protocol, std::less<>> kKnownProtocols = {
+        {"cleanrooms", Protocol::kRestJson}, {"cleanrooms-ml", Protocol::kRestJson},
+        {"quicksight", Protocol::kRestJson}, {"glue", Protocol::kJson11},
+        {"logs", Protocol::kJson11},         {"iam", Protocol::kQuery}};
+    if (auto known = kKnownProtocols.find(auth.scope.service); known != kKnownProtocols.end()) {
+      guessed = known->second;
+    }
     return fail(guessed, AwsError(absl::StatusCode::kInvalidArgument, "InvalidRequest",
                                   StrCat("This server does not implement the '",
                                          auth.scope.service, "' service"),
