@@ -129,8 +129,13 @@ class BadInputTest(ServerTestCase):
                 if not p.endswith(DB_NOISE) and os.path.basename(p) != "endpoint"}
 
     def tmp_files(self):
-        tmp = os.path.join(self.server.data_dir, "tmp")
-        return set(harness.walk_files(tmp)) if os.path.isdir(tmp) else set()
+        """Files in any directory named tmp under the data dir (DIR/tmp, DIR/objects/tmp...)."""
+        found = set()
+        for dirpath, dirnames, _ in os.walk(self.server.data_dir):
+            if os.path.basename(dirpath) == "tmp":
+                found |= set(harness.walk_files(dirpath))
+                dirnames[:] = []
+        return found
 
     # ----- signatures and payload hashes -------------------------------------------------------
 
@@ -639,7 +644,7 @@ class BadInputTest(ServerTestCase):
                     self.settle(before_tmp, before_files)
                     self.assertFalse(self.object_exists(bucket, key))
                     self.assertEqual(self.tmp_files() - before_tmp, set(),
-                                     "partial upload left files in DIR/tmp")
+                                     "partial upload left temp files in the data dir")
                     self.assertEqual(self.data_files() - before_files, set(),
                                      "partial upload left new files in the data dir")
                     self.assertNotIn(key, [c["Key"] for c in self.s3.list_objects_v2(
