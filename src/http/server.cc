@@ -14,8 +14,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <chrono>
-#include <limits>
 #include <exception>
+#include <limits>
 
 #include "common/logging.h"
 #include "common/strings.h"
@@ -174,8 +174,8 @@ void SplitTarget(Request& req) {
 Server::Server(const ServerOptions& options, Handler handler, ErrorRenderer errors)
     : options_(options), handler_(std::move(handler)), errors_(std::move(errors)) {}
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
-                                                      Handler handler, ErrorRenderer errors) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options, Handler handler,
+                                                      ErrorRenderer errors) {
   std::unique_ptr<Server> server(new Server(options, std::move(handler), std::move(errors)));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -218,8 +218,14 @@ void Server::Shutdown() {
   (void)!::write(stop_fd_, &one, sizeof(one));
   if (accept_thread_.joinable()) accept_thread_.join();
   std::unique_lock<std::mutex> lock(mu_);
-  idle_cv_.wait_for(lock, std::chrono::milliseconds(options_.shutdown_grace_ms),
-                    [&] { return active_connections_ == 0; });
+  bool drained = idle_cv_.wait_for(lock, std::chrono::milliseconds(options_.shutdown_grace_ms),
+                                   [&] { return active_connections_ == 0; });
+  if (!drained) {
+    // Past the grace period: cut the remaining connections so their threads finish; they must
+    // be gone before the server (which they use) is destroyed.
+    for (int fd : active_fds_) ::shutdown(fd, SHUT_RDWR);
+    idle_cv_.wait(lock, [&] { return active_connections_ == 0; });
+  }
 }
 
 void Server::AcceptLoop() {
@@ -250,11 +256,13 @@ void Server::AcceptLoop() {
         continue;
       }
       ++active_connections_;
+      active_fds_.insert(fd);
     }
     std::thread([this, fd, remote] {
       ServeConnection(fd, remote);
-      ::close(fd);
       std::lock_guard<std::mutex> lock(mu_);
+      active_fds_.erase(fd);
+      ::close(fd);
       --active_connections_;
       idle_cv_.notify_all();
     }).detach();
@@ -287,8 +295,9 @@ void Server::ServeConnection(int fd, std::string remote) {
       }
       int status = ec == bhttp::error::header_limit ? 431 : 400;
       std::string_view code = status == 431 ? "RequestHeaderSectionTooLarge" : "BadRequest";
-      std::string message = status == 431 ? "Your request header section exceeds the maximum allowed size."
-                                          : StrCat("Malformed HTTP request: ", ec.message());
+      std::string message = status == 431
+                                ? "Your request header section exceeds the maximum allowed size."
+                                : StrCat("Malformed HTTP request: ", ec.message());
       Response resp = errors_(req, status, code, message);
       WriteResponse(stream, req, resp, false);
       Log(LogLevel::kInfo, "request", {{"remote", remote}, {"status", status}, {"error", message}});
@@ -306,7 +315,8 @@ void Server::ServeConnection(int fd, std::string remote) {
     if (auto cl = parser.content_length()) req.content_length = *cl;
     req.chunked = parser.chunked();
     bool expect_continue = false;
-    if (auto expect = req.headers.Get("expect")) expect_continue = EqualsIgnoreCase(*expect, "100-continue");
+    if (auto expect = req.headers.Get("expect"))
+      expect_continue = EqualsIgnoreCase(*expect, "100-continue");
 
     Response resp;
     bool body_usable = true;
@@ -328,7 +338,8 @@ void Server::ServeConnection(int fd, std::string remote) {
         resp = handler_(req);
       } catch (const std::exception& e) {
         Log(LogLevel::kError, "handler threw", {{"error", e.what()}, {"path", req.path}});
-        resp = errors_(req, 500, "InternalError", "We encountered an internal error. Please try again.");
+        resp = errors_(req, 500, "InternalError",
+                       "We encountered an internal error. Please try again.");
       }
     }
 
@@ -352,11 +363,16 @@ void Server::ServeConnection(int fd, std::string remote) {
     std::optional<uint64_t> sent = WriteResponse(stream, req, resp, keep_alive);
     if (!sent) keep_alive = false;
     double latency_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    nlohmann::json fields = {{"method", req.method},         {"path", req.path},
-                             {"status", resp.status},        {"latency_ms", latency_ms},
-                             {"account", resp.log_account},  {"service", resp.log_service},
-                             {"operation", resp.log_operation}, {"bytes_out", sent.value_or(0)},
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    nlohmann::json fields = {{"method", req.method},
+                             {"path", req.path},
+                             {"status", resp.status},
+                             {"latency_ms", latency_ms},
+                             {"account", resp.log_account},
+                             {"service", resp.log_service},
+                             {"operation", resp.log_operation},
+                             {"bytes_out", sent.value_or(0)},
                              {"remote", remote}};
     Log(LogLevel::kInfo, "request", std::move(fields));
   }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -39,9 +40,8 @@ using Handler = std::function<Response(Request&)>;
 
 // Renders an error found before a handler could run (malformed request, header or body over
 // the limit). `partial` is the request as far as it was parsed (headers may be missing).
-using ErrorRenderer =
-    std::function<Response(const Request& partial, int status, std::string_view code,
-                           std::string_view message)>;
+using ErrorRenderer = std::function<Response(const Request& partial, int status,
+                                             std::string_view code, std::string_view message)>;
 
 // Thread-safe.
 class Server {
@@ -54,7 +54,8 @@ class Server {
   // The bound port (useful with port 0).
   uint16_t port() const { return port_; }
   // Stops accepting, closes idle connections, lets in-flight requests finish (up to the grace
-  // period) and returns once every connection thread is done. Idempotent.
+  // period, after which their sockets are shut down) and returns once every connection thread
+  // is done. Idempotent.
   void Shutdown();
 
  private:
@@ -73,6 +74,7 @@ class Server {
   std::mutex mu_;
   std::condition_variable idle_cv_;
   int active_connections_ = 0;  // guarded by mu_
+  std::set<int> active_fds_;    // guarded by mu_
 };
 
 }  // namespace cleanroom::http

@@ -449,6 +449,13 @@ absl::StatusOr<VersionPage> S3Metadata::ListVersions(const std::string& bucket,
     s.Bind(1, bucket).Bind(2, prefix).Bind(3, AfterPrefix(prefix)).Bind(4, key_marker).Bind(5, seq_marker);
     int count = 0;
     std::string skip_prefix;
+    // A key marker that is a common prefix (the last entry of the previous page) resumes after
+    // every key under it, as in ListObjects.
+    if (!delimiter.empty() && version_id_marker.empty() && StartsWith(key_marker, prefix) &&
+        EndsWith(key_marker, delimiter) &&
+        key_marker.find(delimiter, prefix.size()) == key_marker.size() - delimiter.size()) {
+      skip_prefix = key_marker;
+    }
     for (;;) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return absl::OkStatus();

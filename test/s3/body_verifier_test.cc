@@ -1,0 +1,210 @@
+#include "s3/body_verifier.h"
+
+#include <cctype>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/aws_error.h"
+#include "gtest/gtest.h"
+
+namespace cleanroom::s3 {
+namespace {
+
+constexpr char kBody[] = "hello world";
+// Digests of kBody.
+constexpr char kBodySha256Hex[] =
+    "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+constexpr char kBodyMd5Base64[] = "XrY7u+Ae7tCTyyK7j1rNww==";
+constexpr char kBodyCrc32Base64[] = "DUoRhQ==";
+constexpr char kBodySha1Base64[] = "Kq5sNclPz7QV2+lfQIuc6R7oRu0=";
+constexpr char kBodySha256Base64[] = "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=";
+
+struct Drained {
+  std::string data;
+  absl::Status status;  // OK if the stream ended cleanly
+};
+
+// Reads `reader` to its end (or first error) in pieces of `piece` bytes.
+Drained Drain(http::BodyReader& reader, size_t piece = 4) {
+  Drained out;
+  std::vector<char> buf(piece);
+  for (;;) {
+    absl::StatusOr<size_t> n = reader.Read(buf.data(), buf.size());
+    if (!n.ok()) {
+      out.status = n.status();
+      return out;
+    }
+    if (*n == 0) return out;
+    out.data.append(buf.data(), *n);
+  }
+}
+
+class BodyVerifierTest : public ::testing::Test {
+ protected:
+  // Builds a verifier for a request carrying `body`, signed with `payload_hash`, declaring
+  // `content_length` and the extra `headers`.
+  absl::StatusOr<std::unique_ptr<BodyVerifier>> Make(
+      std::string body, std::string payload_hash, std::optional<uint64_t> content_length,
+      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    reader_ = std::make_unique<http::StringReader>(std::move(body));
+    req_.method = "PUT";
+    req_.path = "/bucket/key";
+    req_.body = reader_.get();
+    req_.content_length = content_length;
+    for (const auto& [name, value] : headers) req_.headers.Add(name, value);
+    ctx_ = std::make_unique<protocol::CallContext>(protocol::CallContext{
+        req_, "rid", "us-east-1", {}, "", std::move(payload_hash), std::nullopt, ""});
+    return BodyVerifier::Create(*ctx_);
+  }
+
+  std::unique_ptr<http::StringReader> reader_;
+  http::Request req_;
+  std::unique_ptr<protocol::CallContext> ctx_;
+};
+
+std::string AwsCode(const absl::Status& st) { return GetAwsCode(st).value_or("<none>"); }
+
+TEST_F(BodyVerifierTest, MatchingContentSha256Passes) {
+  auto v = Make(kBody, kBodySha256Hex, 11);
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_TRUE(d.status.ok()) << d.status;
+  EXPECT_EQ(d.data, kBody);
+  EXPECT_EQ((*v)->bytes(), 11u);
+}
+
+TEST_F(BodyVerifierTest, UpperCaseContentSha256Passes) {
+  std::string upper = kBodySha256Hex;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto v = Make(kBody, upper, 11);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(Drain(**v).status.ok());
+}
+
+TEST_F(BodyVerifierTest, ContentSha256MismatchFailsAtTheEndOfTheStream) {
+  auto v = Make("hello worle", kBodySha256Hex, 11);
+  ASSERT_TRUE(v.ok()) << v.status();
+  // Every byte is handed out before the mismatch is known...
+  Drained d = Drain(**v);
+  EXPECT_EQ(d.data, "hello worle");
+  // ...and the end of the stream is an error instead of a clean 0.
+  EXPECT_EQ(d.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AwsCode(d.status), "XAmzContentSHA256Mismatch");
+  // The error sticks.
+  char c;
+  EXPECT_FALSE((*v)->Read(&c, 1).ok());
+}
+
+TEST_F(BodyVerifierTest, UnsignedPayloadSkipsTheHashCheck) {
+  auto v = Make("anything at all", "UNSIGNED-PAYLOAD", 15);
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_TRUE(d.status.ok()) << d.status;
+  EXPECT_EQ(d.data, "anything at all");
+}
+
+TEST_F(BodyVerifierTest, MatchingContentMd5Passes) {
+  auto v = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"Content-MD5", kBodyMd5Base64}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(Drain(**v).status.ok());
+}
+
+TEST_F(BodyVerifierTest, ContentMd5MismatchIsBadDigest) {
+  auto v = Make("hello worle", "UNSIGNED-PAYLOAD", 11, {{"Content-MD5", kBodyMd5Base64}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_EQ(d.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(AwsCode(d.status), "BadDigest");
+}
+
+TEST_F(BodyVerifierTest, MalformedContentMd5IsInvalidDigest) {
+  auto bad_base64 = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"Content-MD5", "not base64!"}});
+  EXPECT_EQ(AwsCode(bad_base64.status()), "InvalidDigest");
+  auto wrong_size = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"Content-MD5", "aGVsbG8="}});
+  EXPECT_EQ(AwsCode(wrong_size.status()), "InvalidDigest");
+}
+
+TEST_F(BodyVerifierTest, Crc32ChecksumIsVerifiedAndReported) {
+  auto v = Make(kBody, kBodySha256Hex, 11, {{"x-amz-checksum-crc32", kBodyCrc32Base64}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  ASSERT_TRUE(d.status.ok()) << d.status;
+  ASSERT_EQ((*v)->checksums().size(), 1u);
+  EXPECT_EQ((*v)->checksums().at("CRC32"), kBodyCrc32Base64);
+}
+
+TEST_F(BodyVerifierTest, Crc32ChecksumMismatchIsBadDigest) {
+  auto v = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"x-amz-checksum-crc32", "y/Q5Jg=="}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_EQ(d.status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(AwsCode(d.status), "BadDigest");
+  EXPECT_TRUE((*v)->checksums().empty());
+}
+
+TEST_F(BodyVerifierTest, Sha1AndSha256ChecksumsAreVerified) {
+  {
+    auto v = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"x-amz-checksum-sha1", kBodySha1Base64}});
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(Drain(**v).status.ok());
+    EXPECT_EQ((*v)->checksums().at("SHA1"), kBodySha1Base64);
+  }
+  req_ = http::Request();
+  {
+    auto v = Make(kBody, "UNSIGNED-PAYLOAD", 11, {{"x-amz-checksum-sha256", kBodySha256Base64}});
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(Drain(**v).status.ok());
+    EXPECT_EQ((*v)->checksums().at("SHA256"), kBodySha256Base64);
+  }
+}
+
+TEST_F(BodyVerifierTest, TwoChecksumHeadersAreInvalidRequest) {
+  auto v =
+      Make(kBody, "UNSIGNED-PAYLOAD", 11,
+           {{"x-amz-checksum-crc32", kBodyCrc32Base64}, {"x-amz-checksum-sha1", kBodySha1Base64}});
+  EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AwsCode(v.status()), "InvalidRequest");
+}
+
+TEST_F(BodyVerifierTest, BodyShorterThanContentLengthIsIncompleteBody) {
+  auto v = Make(kBody, "UNSIGNED-PAYLOAD", 20);
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_EQ(d.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AwsCode(d.status), "IncompleteBody");
+}
+
+TEST_F(BodyVerifierTest, BodyLongerThanContentLengthIsIncompleteBody) {
+  auto v = Make(kBody, "UNSIGNED-PAYLOAD", 5);
+  ASSERT_TRUE(v.ok()) << v.status();
+  Drained d = Drain(**v);
+  EXPECT_EQ(AwsCode(d.status), "IncompleteBody");
+}
+
+TEST_F(BodyVerifierTest, StreamingPayloadRequiresTheDecodedLength) {
+  auto v = Make("", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", 0);
+  EXPECT_EQ(AwsCode(v.status()), "MissingContentLength");
+}
+
+TEST_F(BodyVerifierTest, ReaderErrorsArePassedThrough) {
+  class FailingReader final : public http::BodyReader {
+   public:
+    absl::StatusOr<size_t> Read(char*, size_t) override {
+      return absl::AbortedError("client went away");
+    }
+  };
+  FailingReader failing;
+  ASSERT_TRUE(Make("", "UNSIGNED-PAYLOAD", 10).ok());
+  req_.body = &failing;
+  auto v = BodyVerifier::Create(*ctx_);
+  ASSERT_TRUE(v.ok()) << v.status();
+  char buf[4];
+  EXPECT_EQ((*v)->Read(buf, sizeof(buf)).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ((*v)->Read(buf, sizeof(buf)).status().code(), absl::StatusCode::kAborted);
+}
+
+}  // namespace
+}  // namespace cleanroom::s3
