@@ -26,14 +26,18 @@ absl::Status Validation(std::string_view message) {
 // Maps store errors to the API's error names.
 absl::Status Translate(const absl::Status& st) {
   if (st.code() == absl::StatusCode::kNotFound) {
-    return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException", std::string(st.message()), 404);
+    return AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
+                    std::string(st.message()), 404);
   }
   if (st.code() == absl::StatusCode::kInvalidArgument) return Validation(std::string(st.message()));
   return st;
 }
 
 json AccountJson(const iam::Account& a) {
-  return {{"AccountId", a.account_id}, {"Name", a.name}, {"Admin", a.is_admin}, {"CreatedAt", a.created_at}};
+  return {{"AccountId", a.account_id},
+          {"Name", a.name},
+          {"Admin", a.is_admin},
+          {"CreatedAt", a.created_at}};
 }
 
 json KeyJson(const iam::AccessKey& k) {
@@ -52,9 +56,11 @@ AdminService::AdminService(iam::IdentityStore* identities)
               RETURN_IF_ERROR(RequireAdmin(ctx));
               ASSIGN_OR_RETURN(std::string name, protocol::RequiredString(in.body, "Name"));
               ASSIGN_OR_RETURN(auto admin, protocol::OptionalBool(in.body, "Admin"));
-              absl::StatusOr<iam::Account> account = identities_->CreateAccount(name, admin.value_or(false));
+              absl::StatusOr<iam::Account> account =
+                  identities_->CreateAccount(name, admin.value_or(false));
               if (!account.ok()) return Translate(account.status());
-              ASSIGN_OR_RETURN(iam::NewAccessKey key, identities_->CreateAccessKey(account->account_id));
+              ASSIGN_OR_RETURN(iam::NewAccessKey key,
+                               identities_->CreateAccessKey(account->account_id));
               json out = AccountJson(*account);
               out["AccessKeyId"] = key.key.access_key_id;
               out["SecretAccessKey"] = key.secret_access_key;
@@ -71,7 +77,8 @@ AdminService::AdminService(iam::IdentityStore* identities)
   Register({"POST", "/admin/access-keys", "CreateAccessKey", 200,
             [this](CallContext& ctx, const RestJsonInput& in) -> absl::StatusOr<json> {
               RETURN_IF_ERROR(RequireAdmin(ctx));
-              ASSIGN_OR_RETURN(std::string account_id, protocol::RequiredString(in.body, "AccountId"));
+              ASSIGN_OR_RETURN(std::string account_id,
+                               protocol::RequiredString(in.body, "AccountId"));
               if (!IsAccountId(account_id)) return Validation("AccountId must be 12 digits");
               absl::StatusOr<iam::NewAccessKey> key = identities_->CreateAccessKey(account_id);
               if (!key.ok()) return Translate(key.status());
@@ -82,7 +89,8 @@ AdminService::AdminService(iam::IdentityStore* identities)
   Register({"GET", "/admin/access-keys", "ListAccessKeys", 200,
             [this](CallContext& ctx, const RestJsonInput& in) -> absl::StatusOr<json> {
               RETURN_IF_ERROR(RequireAdmin(ctx));
-              ASSIGN_OR_RETURN(auto keys, identities_->ListAccessKeys(in.Query("accountId").value_or("")));
+              ASSIGN_OR_RETURN(auto keys,
+                               identities_->ListAccessKeys(in.Query("accountId").value_or("")));
               json list = json::array();
               for (const auto& k : keys) list.push_back(KeyJson(k));
               return json{{"AccessKeys", list}};

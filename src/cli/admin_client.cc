@@ -46,7 +46,8 @@ absl::StatusOr<Credentials> LoadCredentials(const std::string& path) {
   return creds;
 }
 
-absl::StatusOr<AdminClient> AdminClient::Create(const std::string& endpoint, Credentials credentials) {
+absl::StatusOr<AdminClient> AdminClient::Create(const std::string& endpoint,
+                                                Credentials credentials) {
   ASSIGN_OR_RETURN(http::Endpoint ep, http::ParseEndpoint(endpoint));
   return AdminClient(std::move(ep), std::move(credentials));
 }
@@ -67,18 +68,20 @@ absl::StatusOr<nlohmann::json> AdminClient::Call(const std::string& method, cons
                     SystemClock().NowSeconds(), /*s3=*/false);
   ASSIGN_OR_RETURN(http::ClientResponse resp,
                    http::Send(endpoint_, method, path, req.headers, payload));
-  nlohmann::json parsed = resp.body.empty()
-                              ? nlohmann::json::object()
-                              : nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json parsed =
+      resp.body.empty() ? nlohmann::json::object()
+                        : nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
   if (resp.status >= 300) {
     std::string code(resp.headers.Get("x-amzn-errortype").value_or(""));
-    std::string message = parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()
-                              ? parsed["message"].get<std::string>()
-                              : resp.body;
+    std::string message =
+        parsed.is_object() && parsed.contains("message") && parsed["message"].is_string()
+            ? parsed["message"].get<std::string>()
+            : resp.body;
     return absl::FailedPreconditionError(
         StrCat(code.empty() ? StrCat("HTTP ", resp.status) : code, ": ", message));
   }
-  if (parsed.is_discarded()) return absl::InternalError("the server sent a response that is not JSON");
+  if (parsed.is_discarded())
+    return absl::InternalError("the server sent a response that is not JSON");
   return parsed;
 }
 

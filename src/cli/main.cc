@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   CLI::App* account = admin->add_subcommand("account", "Accounts");
   account->require_subcommand(1);
   std::string name;
-  CLI::App* account_create = account->add_subcommand("create", "Create an account and its first key");
+  CLI::App* account_create =
+      account->add_subcommand("create", "Create an account and its first key");
   account_create->add_option("--name", name, "Account name")->required();
   CLI::App* account_list = account->add_subcommand("list", "List accounts");
 

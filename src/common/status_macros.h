@@ -14,10 +14,10 @@
 #define CLEANROOM_CONCAT_INNER_(a, b) a##b
 #define CLEANROOM_CONCAT_(a, b) CLEANROOM_CONCAT_INNER_(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status _cr_status = (expr);        \
-    if (!_cr_status.ok()) return _cr_status;   \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status _cr_status = (expr);      \
+    if (!_cr_status.ok()) return _cr_status; \
   } while (0)
 
 #define CLEANROOM_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
@@ -29,12 +29,12 @@
   CLEANROOM_ASSIGN_OR_RETURN_IMPL_(CLEANROOM_CONCAT_(_cr_statusor_, __LINE__), lhs, expr)
 
 // Always-fatal invariant check: for "cannot happen" conditions, never for input validation.
-#define CLEANROOM_CHECK(cond)                                                          \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
+#define CLEANROOM_CHECK(cond)                                                         \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
       std::fprintf(stderr, "CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                    \
-    }                                                                                  \
+      std::abort();                                                                   \
+    }                                                                                 \
   } while (0)
 
 #endif  // CLEANROOM_COMMON_STATUS_MACROS_H_

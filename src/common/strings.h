@@ -22,8 +22,8 @@ inline void AppendPiece(std::string& out, const std::string& s) { out.append(s);
 inline void AppendPiece(std::string& out, char c) { out.push_back(c); }
 inline void AppendPiece(std::string& out, absl::string_view s) { out.append(s.data(), s.size()); }
 template <typename T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, char> && !std::is_same_v<T, bool>)
-void AppendPiece(std::string& out, T v) {
+requires(std::is_integral_v<T> && !std::is_same_v<T, char> &&
+         !std::is_same_v<T, bool>) void AppendPiece(std::string& out, T v) {
   out.append(std::to_string(v));
 }
 }  // namespace strings_internal
@@ -37,7 +37,9 @@ std::string StrCat(const Args&... args) {
 }
 
 // Converts to abseil's string_view (for absl::Status messages and payload names).
-inline absl::string_view ToAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+inline absl::string_view ToAbsl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
 
 // Splits `text` on `sep`, keeping empty pieces.
 std::vector<std::string_view> Split(std::string_view text, char sep);

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{"cleanroomd: a self-hosted data clean room speaking the AWS APIs"};
   cleanroom::server::ServerConfig config;
   std::string log_level = "info";
-  app.add_option("--listen", config.listen, "Address to listen on (host:port; port 0 = any free port)")
+  app.add_option("--listen", config.listen,
+                 "Address to listen on (host:port; port 0 = any free port)")
       ->capture_default_str();
   app.add_option("--data-dir", config.data_dir, "Directory for metadata, keys and object data")
       ->capture_default_str();

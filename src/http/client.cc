@@ -86,7 +86,8 @@ absl::StatusOr<ClientResponse> Send(const Endpoint& endpoint, std::string_view m
   boost::beast::http::read(stream, buffer, parser, ec);
   ::close(fd);
   if (ec) {
-    if (ec == boost::asio::error::timed_out) return absl::DeadlineExceededError("request timed out");
+    if (ec == boost::asio::error::timed_out)
+      return absl::DeadlineExceededError("request timed out");
     return absl::UnavailableError(StrCat("reading the response failed: ", ec.message()));
   }
   ClientResponse out;

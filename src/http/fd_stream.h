@@ -19,7 +19,8 @@ namespace cleanroom::http {
 // Not thread-safe; owned by one connection thread. Does not own the descriptors.
 class FdStream {
  public:
-  FdStream(int fd, int stop_fd, int timeout_ms) : fd_(fd), stop_fd_(stop_fd), timeout_ms_(timeout_ms) {}
+  FdStream(int fd, int stop_fd, int timeout_ms)
+      : fd_(fd), stop_fd_(stop_fd), timeout_ms_(timeout_ms) {}
 
   // While set, a pending shutdown interrupts reads (used between requests on an idle
   // keep-alive connection).

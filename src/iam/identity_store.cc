@@ -100,7 +100,8 @@ absl::StatusOr<NewAccessKey> IdentityStore::CreateAccessKey(const std::string& a
   return absl::InternalError("could not allocate a unique access key ID");
 }
 
-absl::StatusOr<std::vector<AccessKey>> IdentityStore::ListAccessKeys(const std::string& account_id) {
+absl::StatusOr<std::vector<AccessKey>> IdentityStore::ListAccessKeys(
+    const std::string& account_id) {
   std::vector<AccessKey> out;
   RETURN_IF_ERROR(db_->Read([&](store::Connection& c) {
     ASSIGN_OR_RETURN(store::Statement s,
@@ -159,7 +160,8 @@ absl::StatusOr<KeyIdentity> IdentityStore::LookupActiveKey(const std::string& ac
     return absl::OkStatus();
   }));
   if (!found) return absl::NotFoundError("unknown or inactive access key");
-  ASSIGN_OR_RETURN(found->secret_access_key, master_key_->Unwrap(wrapped, KeyContext(access_key_id)));
+  ASSIGN_OR_RETURN(found->secret_access_key,
+                   master_key_->Unwrap(wrapped, KeyContext(access_key_id)));
   return *found;
 }
 
