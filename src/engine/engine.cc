@@ -2,14 +2,54 @@
 
 #include <exception>
 
+#include "common/encoding.h"
+#include "common/random.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
+#include "engine/object_file_system.h"
 
 namespace cleanroom::engine {
 
 struct Engine::Impl {
   std::unique_ptr<duckdb::DuckDB> db;
+  std::shared_ptr<GrantRegistry> grants = std::make_shared<GrantRegistry>();
 };
+
+namespace {
+
+class ObjectGrantImpl final : public ObjectGrant {
+ public:
+  ObjectGrantImpl(std::shared_ptr<GrantRegistry> registry, std::string token,
+                  std::shared_ptr<GrantState> state)
+      : registry_(std::move(registry)), token_(std::move(token)), state_(std::move(state)) {
+    registry_->Add(token_, state_);
+  }
+  ~ObjectGrantImpl() override { registry_->Remove(token_); }
+
+  std::string Url(const std::string& name) const override {
+    return StrCat(kObjectUrlScheme, token_, "/", name);
+  }
+  uint64_t bytes_read() const override {
+    return state_->bytes_read.load(std::memory_order_relaxed);
+  }
+
+ private:
+  std::shared_ptr<GrantRegistry> registry_;
+  std::string token_;
+  std::shared_ptr<GrantState> state_;
+};
+
+bool IsValidObjectName(const std::string& name) {
+  if (name.empty() || name.size() > 200) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
@@ -23,11 +63,26 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
-    config.SetOptionByName("enable_external_access",
-                           duckdb::Value::BOOLEAN(options.allow_external_access));
-    config.SetOptionByName("lock_configuration", duckdb::Value::BOOLEAN(true));
+    config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
+    config.SetOptionByName("allow_persistent_secrets", duckdb::Value::BOOLEAN(false));
+    // External access stays enabled so that granted objects can be scanned, but the local file
+    // system (the only other one compiled in) is disabled below: files, database files,
+    // extensions and secrets on disk are all out of reach.
+    config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(true));
     auto impl = std::make_unique<Impl>();
     impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
+    impl->db->instance->GetFileSystem().RegisterSubSystem(
+        duckdb::make_uniq<ObjectFileSystem>(impl->grants));
+    duckdb::Connection conn(*impl->db);
+    std::vector<std::string> setup;
+    if (!options.allow_external_access) setup.push_back("SET disabled_filesystems = 'LocalFileSystem'");
+    setup.push_back("SET lock_configuration = true");
+    for (const std::string& sql : setup) {
+      auto result = conn.Query(sql);
+      if (result->HasError()) {
+        return absl::InternalError(StrCat("cannot configure DuckDB: ", result->GetError()));
+      }
+    }
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
   } catch (const std::exception& e) {
     return absl::InternalError(StrCat("cannot open DuckDB: ", e.what()));
@@ -57,6 +112,21 @@ absl::StatusOr<QueryResult> Engine::Query(const std::string& sql) {
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(e.what());
   }
+}
+
+absl::StatusOr<std::unique_ptr<ObjectGrant>> Engine::Grant(
+    std::map<std::string, GrantedObject> objects) {
+  for (const auto& [name, object] : objects) {
+    if (!IsValidObjectName(name)) {
+      return absl::InvalidArgumentError(StrCat("invalid object name '", name, "'"));
+    }
+    if (!object.open) return absl::InvalidArgumentError(StrCat("object '", name, "' has no opener"));
+  }
+  auto state = std::make_shared<GrantState>();
+  state->objects = std::move(objects);
+  std::string token = HexEncode(SystemRandom().Bytes(16));
+  return std::unique_ptr<ObjectGrant>(
+      new ObjectGrantImpl(impl_->grants, std::move(token), std::move(state)));
 }
 
 }  // namespace cleanroom::engine

@@ -3,6 +3,9 @@
 #ifndef CLEANROOM_ENGINE_ENGINE_H_
 #define CLEANROOM_ENGINE_ENGINE_H_
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,8 +18,38 @@ namespace cleanroom::engine {
 struct EngineOptions {
   int threads = 2;
   std::string memory_limit = "1GB";
-  // When false, the engine can read no files, URLs or extensions (the setting is locked).
+  // When false (the only setting the server uses), queries can reach no local file, URL,
+  // database file or extension: the only readable files are objects granted through
+  // Engine::Grant, and the configuration is locked so no query can change that.
   bool allow_external_access = false;
+};
+
+// Random access to the bytes of one object (e.g. an S3 object version).
+class ObjectReader {
+ public:
+  virtual ~ObjectReader() = default;
+  // Reads exactly `n` bytes at `offset` into `buf`. kOutOfRange if the range passes the end;
+  // kDataLoss if the stored bytes fail an integrity check. Must be safe to call from several
+  // threads at once.
+  virtual absl::Status ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+};
+
+// An object a query may read: its size and how to open it.
+struct GrantedObject {
+  uint64_t size = 0;
+  std::function<absl::StatusOr<std::unique_ptr<ObjectReader>>()> open;
+};
+
+// Objects made readable to queries under unguessable URLs for as long as this object lives.
+// Destroying it revokes them; queries reading them must have finished by then.
+class ObjectGrant {
+ public:
+  virtual ~ObjectGrant() = default;
+  // The URL under which object `name` (a key of the map given to Engine::Grant) is read, e.g.
+  // "cleanroom://<token>/<name>". Use it as a SQL string literal; it needs no escaping.
+  virtual std::string Url(const std::string& name) const = 0;
+  // Bytes handed to the engine so far across all objects of this grant.
+  virtual uint64_t bytes_read() const = 0;
 };
 
 // A fully materialized result with values rendered as text (NULL = nullopt).
@@ -35,6 +68,11 @@ class Engine {
 
   // Runs `sql` and returns its result. kInvalidArgument with DuckDB's message on any error.
   absl::StatusOr<QueryResult> Query(const std::string& sql);
+
+  // Makes `objects` readable to queries (see ObjectGrant). Names must be 1-200 characters of
+  // [A-Za-z0-9._-] (kInvalidArgument otherwise); a name's extension (".csv", ".gz", ...) is
+  // what the engine sees, so compressed objects should keep theirs.
+  absl::StatusOr<std::unique_ptr<ObjectGrant>> Grant(std::map<std::string, GrantedObject> objects);
 
   // The engine's version string, e.g. "v1.4.4".
   static std::string Version();
