@@ -59,9 +59,9 @@ TEST(AwsManagedPoliciesTest, GlueServiceRoleGrantsWhatAwsDocuments) {
 
 TEST(AwsManagedPoliciesTest, CleanRoomsServiceReadsTheCatalogOnly) {
   const std::string cr = "arn:aws:iam::aws:policy/service-role/AWSCleanRoomsService";
-  for (const char* action : {"glue:GetDatabase", "glue:GetDatabases", "glue:GetTable",
-                             "glue:GetTables", "glue:GetPartition", "glue:GetPartitions",
-                             "glue:BatchGetPartition", "glue:GetSchema"}) {
+  for (const char* action :
+       {"glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+        "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:GetSchema"}) {
     EXPECT_TRUE(Allows(cr, action, "arn:aws:glue:us-east-1:111122223333:table/d/t")) << action;
   }
   EXPECT_FALSE(Allows(cr, "glue:CreateTable", "arn:aws:glue:us-east-1:111122223333:table/d/t"));

@@ -46,8 +46,11 @@ class IamServiceTest : public IamTestEnv {
     std::string text = m[1], out;
     for (size_t i = 0; i < text.size(); ++i) {
       bool replaced = false;
-      for (const auto& [entity, c] : {std::pair<std::string, char>{"&amp;", '&'}, {"&lt;", '<'},
-                                      {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}}) {
+      for (const auto& [entity, c] : {std::pair<std::string, char>{"&amp;", '&'},
+                                      {"&lt;", '<'},
+                                      {"&gt;", '>'},
+                                      {"&quot;", '"'},
+                                      {"&apos;", '\''}}) {
         if (text.compare(i, entity.size(), entity) == 0) {
           out.push_back(c);
           i += entity.size() - 1;
@@ -80,7 +83,8 @@ TEST_F(IamServiceTest, CreateRoleRendersTheRoleWithTheDocumentUrlEncoded) {
   EXPECT_THAT(encoded, Not(HasSubstr("{")));
   EXPECT_THAT(encoded, Not(HasSubstr(" ")));
   EXPECT_THAT(encoded, Not(HasSubstr("+")));
-  EXPECT_THAT(resp.body, HasSubstr("<Description>Clean Rooms &amp; Glue &lt;role&gt;</Description>"));
+  EXPECT_THAT(resp.body,
+              HasSubstr("<Description>Clean Rooms &amp; Glue &lt;role&gt;</Description>"));
   EXPECT_EQ(Tag(resp.body, "MaxSessionDuration"), "3600");
 }
 
@@ -104,8 +108,8 @@ TEST_F(IamServiceTest, GetRoleIncludesTagsAndRoleLastUsed) {
 }
 
 TEST_F(IamServiceTest, ValidationErrorsListEveryViolationLikeIam) {
-  http::Response resp = Call(a_, "CreateRole",
-                             {{"RoleName", "bad name!"}, {"MaxSessionDuration", "60"}});
+  http::Response resp =
+      Call(a_, "CreateRole", {{"RoleName", "bad name!"}, {"MaxSessionDuration", "60"}});
   EXPECT_EQ(resp.status, 400);
   EXPECT_EQ(Tag(resp.body, "Code"), "ValidationError");
   EXPECT_EQ(Tag(resp.body, "Type"), "Sender");
@@ -137,11 +141,14 @@ TEST_F(IamServiceTest, ModelConstraintsOnEachShape) {
        {{"PolicyName", "P"}, {"PolicyDocument", std::string("{\"a\": \"\xe2\x82\xac\"}")}},
        "at 'policyDocument' failed to satisfy constraint: Member must satisfy regular expression "
        "pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"},
-      {"GetPolicy", {{"PolicyArn", "arn:short"}},
+      {"GetPolicy",
+       {{"PolicyArn", "arn:short"}},
        "Member must have length greater than or equal to 20"},
-      {"GetPolicyVersion", {{"PolicyArn", kGlueServiceRoleArn}, {"VersionId", "1"}},
+      {"GetPolicyVersion",
+       {{"PolicyArn", kGlueServiceRoleArn}, {"VersionId", "1"}},
        "at 'versionId'"},
-      {"ListPolicies", {{"Scope", "Everything"}},
+      {"ListPolicies",
+       {{"Scope", "Everything"}},
        "Member must satisfy enum value set: [All, AWS, Local]"},
       {"ListPolicies", {{"OnlyAttached", "yes"}}, "at 'onlyAttached'"},
       {"ListRoles", {{"MaxItems", "0"}}, "Member must have value greater than or equal to 1"},
@@ -163,9 +170,9 @@ TEST_F(IamServiceTest, ModelConstraintsOnEachShape) {
 }
 
 TEST_F(IamServiceTest, IamErrorCodesAndStatuses) {
-  ASSERT_EQ(Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}}).status,
+      200);
   struct Case {
     std::string action;
     std::vector<std::pair<std::string, std::string>> params;
@@ -174,18 +181,25 @@ TEST_F(IamServiceTest, IamErrorCodesAndStatuses) {
   };
   const std::vector<Case> cases = {
       {"GetRole", {{"RoleName", "Missing"}}, 404, "NoSuchEntity"},
-      {"CreateRole", {{"RoleName", "r"}, {"AssumeRolePolicyDocument", kTrustGlue}}, 409,
+      {"CreateRole",
+       {{"RoleName", "r"}, {"AssumeRolePolicyDocument", kTrustGlue}},
+       409,
        "EntityAlreadyExists"},
-      {"CreateRole", {{"RoleName", "X"}, {"AssumeRolePolicyDocument", "not json"}}, 400,
+      {"CreateRole",
+       {{"RoleName", "X"}, {"AssumeRolePolicyDocument", "not json"}},
+       400,
        "MalformedPolicyDocument"},
-      {"CreatePolicy", {{"PolicyName", "P"}, {"PolicyDocument", kTrustGlue}}, 400,
+      {"CreatePolicy",
+       {{"PolicyName", "P"}, {"PolicyDocument", kTrustGlue}},
+       400,
        "MalformedPolicyDocument"},
       {"GetPolicy", {{"PolicyArn", "arn:aws:s3:::some-bucket-name"}}, 400, "InvalidInput"},
       {"CreateRole",
        {{"RoleName", "Y"},
         {"AssumeRolePolicyDocument", kTrustGlue},
         {"PermissionsBoundary", kGlueServiceRoleArn}},
-       400, "InvalidInput"},
+       400,
+       "InvalidInput"},
       {"CreateRole",
        {{"RoleName", "Z"},
         {"AssumeRolePolicyDocument", kTrustGlue},
@@ -193,7 +207,8 @@ TEST_F(IamServiceTest, IamErrorCodesAndStatuses) {
         {"Tags.member.1.Value", "1"},
         {"Tags.member.2.Key", "K"},
         {"Tags.member.2.Value", "2"}},
-       400, "InvalidInput"},
+       400,
+       "InvalidInput"},
       {"DeletePolicy", {{"PolicyArn", kGlueServiceRoleArn}}, 403, "AccessDenied"},
       {"AttachRolePolicy", {{"RoleName", "R"}, {"PolicyArn", kGlueServiceRoleArn}}, 200, ""},
       {"DeleteRole", {{"RoleName", "R"}}, 409, "DeleteConflict"},
@@ -225,19 +240,19 @@ TEST_F(IamServiceTest, PolicyOperationsRenderAwsShapes) {
   EXPECT_EQ(UriDecode(Tag(version.body, "Document")).value_or(""), kCleanRoomsS3Access);
   EXPECT_EQ(Tag(version.body, "IsDefaultVersion"), "true");
 
-  ASSERT_EQ(Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}})
-                .status,
-            200);
-  ASSERT_EQ(Call(a_, "PutRolePolicy",
-                 {{"RoleName", "R"}, {"PolicyName", "Inline"}, {"PolicyDocument", kCleanRoomsS3Access}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}}).status,
+      200);
+  ASSERT_EQ(
+      Call(a_, "PutRolePolicy",
+           {{"RoleName", "R"}, {"PolicyName", "Inline"}, {"PolicyDocument", kCleanRoomsS3Access}})
+          .status,
+      200);
   http::Response inline_policy =
       Call(a_, "GetRolePolicy", {{"RoleName", "r"}, {"PolicyName", "Inline"}});
   ASSERT_EQ(inline_policy.status, 200) << inline_policy.body;
   EXPECT_EQ(Tag(inline_policy.body, "RoleName"), "R");
-  EXPECT_EQ(UriDecode(Tag(inline_policy.body, "PolicyDocument")).value_or(""),
-            kCleanRoomsS3Access);
+  EXPECT_EQ(UriDecode(Tag(inline_policy.body, "PolicyDocument")).value_or(""), kCleanRoomsS3Access);
   http::Response names = Call(a_, "ListRolePolicies", {{"RoleName", "R"}});
   EXPECT_THAT(names.body, HasSubstr("<PolicyNames><member>Inline</member></PolicyNames>"
                                     "<IsTruncated>false</IsTruncated>"));
@@ -279,18 +294,20 @@ TEST_F(IamServiceTest, PagingWithMaxItemsAndMarker) {
 }
 
 TEST_F(IamServiceTest, ListPoliciesAndAttachedPoliciesPage) {
-  ASSERT_EQ(Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}})
-                .status,
-            200);
+  ASSERT_EQ(
+      Call(a_, "CreateRole", {{"RoleName", "R"}, {"AssumeRolePolicyDocument", kTrustGlue}}).status,
+      200);
   for (const char* arn : {kGlueServiceRoleArn, kCleanRoomsServiceArn}) {
     ASSERT_EQ(Call(a_, "AttachRolePolicy", {{"RoleName", "R"}, {"PolicyArn", arn}}).status, 200);
   }
-  http::Response first = Call(a_, "ListAttachedRolePolicies", {{"RoleName", "R"}, {"MaxItems", "1"}});
+  http::Response first =
+      Call(a_, "ListAttachedRolePolicies", {{"RoleName", "R"}, {"MaxItems", "1"}});
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(Tag(first.body, "PolicyName"), "AWSCleanRoomsService");
   EXPECT_EQ(Tag(first.body, "IsTruncated"), "true");
-  http::Response second = Call(a_, "ListAttachedRolePolicies",
-                               {{"RoleName", "R"}, {"MaxItems", "1"}, {"Marker", Tag(first.body, "Marker")}});
+  http::Response second =
+      Call(a_, "ListAttachedRolePolicies",
+           {{"RoleName", "R"}, {"MaxItems", "1"}, {"Marker", Tag(first.body, "Marker")}});
   EXPECT_EQ(Tag(second.body, "PolicyName"), "AWSGlueServiceRole");
   EXPECT_EQ(Tag(second.body, "IsTruncated"), "false");
 
@@ -299,7 +316,8 @@ TEST_F(IamServiceTest, ListPoliciesAndAttachedPoliciesPage) {
   EXPECT_THAT(aws.body, HasSubstr("<AttachmentCount>1</AttachmentCount>"));
   http::Response local = Call(a_, "ListPolicies", {{"Scope", "Local"}});
   EXPECT_THAT(local.body, HasSubstr("<Policies></Policies>"));
-  http::Response boundary = Call(a_, "ListPolicies", {{"PolicyUsageFilter", "PermissionsBoundary"}});
+  http::Response boundary =
+      Call(a_, "ListPolicies", {{"PolicyUsageFilter", "PermissionsBoundary"}});
   EXPECT_THAT(boundary.body, HasSubstr("<Policies></Policies>"));
 }
 

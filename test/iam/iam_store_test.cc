@@ -85,7 +85,8 @@ TEST_F(IamStoreTest, CreateRoleValidatesTheTrustPolicy) {
 
 TEST_F(IamStoreTest, TrustPolicySizeQuota) {
   // 2048 non-whitespace characters are allowed, 2049 are not (whitespace does not count).
-  std::string head = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole","Sid":")";
+  std::string head =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole","Sid":")";
   std::string tail = R"("}]})";
   std::string fits = head + std::string(2048 - head.size() - tail.size(), 'x') + tail;
   ASSERT_EQ(fits.size(), 2048u);
@@ -182,8 +183,8 @@ TEST_F(IamStoreTest, PolicyArnsAreChecked) {
   ExpectIamError(store_->GetPolicy(a_, "arn:aws:iam::" + a_ + ":role/P").status(), "InvalidInput",
                  400);
   // Right name, wrong path.
-  ExpectIamError(store_->GetPolicy(a_, "arn:aws:iam::" + a_ + ":policy/P").status(),
-                 "NoSuchEntity", 404);
+  ExpectIamError(store_->GetPolicy(a_, "arn:aws:iam::" + a_ + ":policy/P").status(), "NoSuchEntity",
+                 404);
   EXPECT_TRUE(store_->GetPolicy(a_, "arn:aws:iam::" + a_ + ":policy/team/P").ok());
 }
 
@@ -209,7 +210,8 @@ TEST_F(IamStoreTest, AwsManagedPoliciesAreVisibleAndReadOnly) {
     EXPECT_EQ(glue->name, "AWSGlueServiceRole");
     EXPECT_EQ(glue->path, "/service-role/");
     EXPECT_EQ(glue->account_id, "aws");
-    absl::StatusOr<PolicyVersion> v = store_->GetPolicyVersion(account, kCleanRoomsServiceArn, "v1");
+    absl::StatusOr<PolicyVersion> v =
+        store_->GetPolicyVersion(account, kCleanRoomsServiceArn, "v1");
     ASSERT_TRUE(v.ok());
     EXPECT_THAT(v->document, HasSubstr("glue:GetTables"));
   }
@@ -279,8 +281,7 @@ TEST_F(IamStoreTest, AttachDetachAndConflicts) {
   EXPECT_TRUE(store_->DeletePolicy(a_, p.arn).ok());
   EXPECT_EQ(store_->GetPolicy(a_, p.arn).status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(store_->DeleteRole(a_, "GlueCleanRoomsRole").ok());
-  EXPECT_EQ(store_->GetRole(a_, "GlueCleanRoomsRole").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetRole(a_, "GlueCleanRoomsRole").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(IamStoreTest, AttachToMissingRoleOrPolicy) {
@@ -341,7 +342,8 @@ TEST_F(IamStoreTest, InlinePolicies) {
 TEST_F(IamStoreTest, InlinePolicySizeQuotaCountsEveryPolicyOfTheRole) {
   MustCreateRole(a_, "R");
   auto doc_of_size = [](size_t n) {
-    std::string head = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::)";
+    std::string head =
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::)";
     std::string tail = R"("}]})";
     return head + std::string(n - head.size() - tail.size(), 'b') + tail;
   };

@@ -66,12 +66,13 @@ TEST_F(RoleAuthorizerTest, RoleWithPathIsFoundByArnWithThatPath) {
 
 TEST_F(RoleAuthorizerTest, WrongServiceIsDenied) {
   MakeRecipeGlueRole(a_);
-  absl::StatusOr<AssumedRole> assumed = authorizer_->AssumeForService(
-      a_, "GlueCleanRoomsRole", "cleanrooms.amazonaws.com", "s");
+  absl::StatusOr<AssumedRole> assumed =
+      authorizer_->AssumeForService(a_, "GlueCleanRoomsRole", "cleanrooms.amazonaws.com", "s");
   ASSERT_EQ(assumed.status().code(), absl::StatusCode::kPermissionDenied);
   const std::string message(assumed.status().message());
   EXPECT_THAT(message, HasSubstr("Service cleanrooms.amazonaws.com is unable to assume provided "
-                                 "role arn:aws:iam::" + a_ + ":role/GlueCleanRoomsRole"));
+                                 "role arn:aws:iam::" +
+                                 a_ + ":role/GlueCleanRoomsRole"));
   EXPECT_THAT(message, HasSubstr("trust policy does not allow cleanrooms.amazonaws.com"));
 }
 
@@ -100,9 +101,9 @@ TEST_F(RoleAuthorizerTest, MissingRoleIsDeniedWithItsArn) {
 }
 
 TEST_F(RoleAuthorizerTest, MalformedRoleReferencesAreInvalidArguments) {
-  for (const std::string& role : {std::string("arn:aws:iam::" + a_ + ":policy/P"),
-                                  std::string("arn:aws:s3:::bucket"), std::string("bad name"),
-                                  std::string("")}) {
+  for (const std::string& role :
+       {std::string("arn:aws:iam::" + a_ + ":policy/P"), std::string("arn:aws:s3:::bucket"),
+        std::string("bad name"), std::string("")}) {
     EXPECT_EQ(authorizer_->AssumeForService(a_, role, "glue.amazonaws.com", "s").status().code(),
               absl::StatusCode::kInvalidArgument)
         << role;
@@ -112,32 +113,32 @@ TEST_F(RoleAuthorizerTest, MalformedRoleReferencesAreInvalidArguments) {
 TEST_F(RoleAuthorizerTest, TrustConditionsSeeTheCallersAccountAsSourceAccount) {
   const std::string trust_own_account = std::string(R"({"Version": "2012-10-17", "Statement": [{
       "Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole",
-      "Condition": {"StringEquals": {"aws:SourceAccount": ")") + a_ + R"("}}}]})";
+      "Condition": {"StringEquals": {"aws:SourceAccount": ")") +
+                                        a_ + R"("}}}]})";
   MustCreateRole(a_, "Conditioned", trust_own_account);
   EXPECT_TRUE(authorizer_->AssumeForService(a_, "Conditioned", "glue.amazonaws.com", "s").ok());
   const std::string trust_other_account = std::string(R"({"Version": "2012-10-17", "Statement": [{
       "Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole",
-      "Condition": {"StringEquals": {"aws:SourceAccount": ")") + b_ + R"("}}}]})";
+      "Condition": {"StringEquals": {"aws:SourceAccount": ")") +
+                                          b_ + R"("}}}]})";
   MustCreateRole(a_, "OtherSource", trust_other_account);
-  EXPECT_EQ(authorizer_->AssumeForService(a_, "OtherSource", "glue.amazonaws.com", "s")
-                .status()
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      authorizer_->AssumeForService(a_, "OtherSource", "glue.amazonaws.com", "s").status().code(),
+      absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(RoleAuthorizerTest, RecipeGlueRolePermissions) {
   MakeRecipeGlueRole(a_);
   AssumedRole role = MustAssume(a_, "GlueCleanRoomsRole");
   // CleanRoomsS3Access: the recipe's buckets.
-  EXPECT_TRUE(role.Authorize("s3:GetObject", "arn:aws:s3:::clean-rooms-data-a-x1/data/c.csv", a_)
-                  .ok());
+  EXPECT_TRUE(
+      role.Authorize("s3:GetObject", "arn:aws:s3:::clean-rooms-data-a-x1/data/c.csv", a_).ok());
   EXPECT_TRUE(role.Authorize("s3:ListBucket", "arn:aws:s3:::clean-rooms-data-a-x1", a_).ok());
   // AWSGlueServiceRole: ListBucket and GetBucketLocation on any bucket, glue:*.
   EXPECT_TRUE(role.Authorize("s3:ListBucket", "arn:aws:s3:::any-bucket", a_).ok());
   EXPECT_TRUE(role.Authorize("s3:GetBucketLocation", "arn:aws:s3:::any-bucket", a_).ok());
-  EXPECT_TRUE(role.Authorize("glue:CreateTable",
-                             "arn:aws:glue:us-east-1:" + a_ + ":table/db/t", a_)
-                  .ok());
+  EXPECT_TRUE(
+      role.Authorize("glue:CreateTable", "arn:aws:glue:us-east-1:" + a_ + ":table/db/t", a_).ok());
   EXPECT_TRUE(role.Authorize("s3:GetObject", "arn:aws:s3:::aws-glue-scripts/x/y.py", a_).ok());
   // Neither grants reading objects of other buckets, or deleting the recipe's objects.
   absl::Status other = role.Authorize("s3:GetObject", "arn:aws:s3:::private-bucket/k", a_);
@@ -162,17 +163,15 @@ TEST_F(RoleAuthorizerTest, ResourcesOfAnotherAccountAreAlwaysDenied) {
 
 TEST_F(RoleAuthorizerTest, CleanRoomsRoleReadsCatalogButNotS3WithoutTheCustomerPolicy) {
   MustCreateRole(a_, "CleanRoomsAnalyticsRole", kTrustCleanRooms);
-  ASSERT_TRUE(
-      store_->AttachRolePolicy(a_, "CleanRoomsAnalyticsRole", kCleanRoomsServiceArn).ok());
+  ASSERT_TRUE(store_->AttachRolePolicy(a_, "CleanRoomsAnalyticsRole", kCleanRoomsServiceArn).ok());
   AssumedRole role = MustAssume(a_, "CleanRoomsAnalyticsRole", "cleanrooms.amazonaws.com");
-  EXPECT_TRUE(role.Authorize("glue:GetTable", "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_)
-                  .ok());
-  EXPECT_TRUE(role.Authorize("glue:GetPartitions",
-                             "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_)
-                  .ok());
-  EXPECT_EQ(role.Authorize("glue:DeleteTable", "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_)
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      role.Authorize("glue:GetTable", "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_).ok());
+  EXPECT_TRUE(
+      role.Authorize("glue:GetPartitions", "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_).ok());
+  EXPECT_EQ(
+      role.Authorize("glue:DeleteTable", "arn:aws:glue:us-east-1:" + a_ + ":table/d/t", a_).code(),
+      absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(role.Authorize("s3:GetObject", "arn:aws:s3:::clean-rooms-a/k", a_).code(),
             absl::StatusCode::kPermissionDenied);
 }
@@ -208,8 +207,10 @@ TEST_F(RoleAuthorizerTest, ContextReachesPolicyConditions) {
                                       "Condition": {"StringLike": {"s3:prefix": "data/*"}}}]})")
                   .ok());
   AssumedRole role = MustAssume(a_, "R");
-  EXPECT_TRUE(role.Authorize("s3:ListBucket", "arn:aws:s3:::b", a_, {{"s3:prefix", "data/x"}}).ok());
-  EXPECT_FALSE(role.Authorize("s3:ListBucket", "arn:aws:s3:::b", a_, {{"s3:prefix", "logs/"}}).ok());
+  EXPECT_TRUE(
+      role.Authorize("s3:ListBucket", "arn:aws:s3:::b", a_, {{"s3:prefix", "data/x"}}).ok());
+  EXPECT_FALSE(
+      role.Authorize("s3:ListBucket", "arn:aws:s3:::b", a_, {{"s3:prefix", "logs/"}}).ok());
   EXPECT_FALSE(role.Authorize("s3:ListBucket", "arn:aws:s3:::b", a_).ok());
 }
 
@@ -223,7 +224,8 @@ TEST_F(RoleAuthorizerTest, AnAssumedRoleIsASnapshot) {
   const std::string object = "arn:aws:s3:::clean-rooms-a/k";
   EXPECT_TRUE(before.Authorize("s3:GetObject", object, a_).ok());
   AssumedRole after = MustAssume(a_, "GlueCleanRoomsRole");
-  EXPECT_EQ(after.Authorize("s3:GetObject", object, a_).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(after.Authorize("s3:GetObject", object, a_).code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(RoleAuthorizerTest, RoleWithoutPoliciesAndDefaultAssumedRoleDenyEverything) {
