@@ -12,6 +12,8 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "crypto/master_key.h"
+#include "iam/iam_service.h"
+#include "iam/iam_store.h"
 #include "iam/identity_store.h"
 #include "s3/blob_store.h"
 #include "s3/s3_metadata.h"
@@ -28,6 +30,7 @@ struct CleanroomServer::State {
   std::unique_ptr<crypto::MasterKey> master_key;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<iam::IdentityStore> identities;
+  std::unique_ptr<iam::IamStore> iam;
   std::unique_ptr<s3::BlobStore> blobs;
   std::unique_ptr<s3::S3Metadata> s3_metadata;
   std::unique_ptr<Frontend> frontend;
@@ -99,7 +102,8 @@ void CleanroomServer::Shutdown() {
   if (state_ && state_->http) state_->http->Shutdown();
 }
 
-absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(const ServerConfig& config) {
+absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
+    const ServerConfig& config) {
   http::ServerOptions options = config.http;
   RETURN_IF_ERROR(ParseListen(config.listen, options));
   const std::string& dir = config.data_dir;
@@ -108,9 +112,11 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(const Se
   }
   auto state = std::make_unique<State>();
   ASSIGN_OR_RETURN(state->master_key, crypto::MasterKey::LoadOrCreate(dir + "/master.key"));
-  ASSIGN_OR_RETURN(state->db, store::Database::Open(dir + "/metadata.db", store::SchemaMigrations()));
+  ASSIGN_OR_RETURN(state->db,
+                   store::Database::Open(dir + "/metadata.db", store::SchemaMigrations()));
   ::chmod((dir + "/metadata.db").c_str(), 0600);
-  state->identities = std::make_unique<iam::IdentityStore>(state->db.get(), state->master_key.get());
+  state->identities =
+      std::make_unique<iam::IdentityStore>(state->db.get(), state->master_key.get());
   RETURN_IF_ERROR(EnsureBootstrapAdmin(*state->identities, dir));
 
   ASSIGN_OR_RETURN(state->blobs, s3::BlobStore::Open(dir + "/objects", state->master_key.get()));
@@ -126,20 +132,21 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(const Se
 
   state->frontend = std::make_unique<Frontend>(state->identities.get(), &SystemClock());
   state->frontend->AddService(std::make_unique<sts::StsService>());
+  state->iam = std::make_unique<iam::IamStore>(state->db.get());
+  state->frontend->AddService(std::make_unique<iam::IamService>(state->iam.get()));
   state->frontend->AddService(std::make_unique<secretsmanager::SecretsManagerService>());
   state->frontend->AddService(std::make_unique<admin::AdminService>(state->identities.get()));
   state->frontend->AddService(
       std::make_unique<s3::S3Service>(state->s3_metadata.get(), state->blobs.get()));
 
   Frontend* frontend = state->frontend.get();
-  ASSIGN_OR_RETURN(
-      state->http,
-      http::Server::Start(
-          options, [frontend](http::Request& req) { return frontend->Handle(req); },
-          [frontend](const http::Request& req, int status, std::string_view code,
-                     std::string_view message) {
-            return frontend->RenderTransportError(req, status, code, message);
-          }));
+  ASSIGN_OR_RETURN(state->http,
+                   http::Server::Start(
+                       options, [frontend](http::Request& req) { return frontend->Handle(req); },
+                       [frontend](const http::Request& req, int status, std::string_view code,
+                                  std::string_view message) {
+                         return frontend->RenderTransportError(req, status, code, message);
+                       }));
   std::string endpoint = StrCat("http://", options.host, ":", state->http->port(), "\n");
   RETURN_IF_ERROR(WriteFileAtomically(dir + "/endpoint", endpoint, 0644));
   Log(LogLevel::kInfo, "listening",

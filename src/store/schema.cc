@@ -72,6 +72,61 @@ CREATE TABLE upload_parts (
   PRIMARY KEY (upload_id, part_number)
 );
 )sql",
+      // 2: IAM roles, customer managed policies and their versions, role attachments and inline
+      // role policies. Names are unique per account case-insensitively (name_key = lower-case).
+      // AWS managed policies live in code (iam/aws_managed_policies.h); an attachment of one has
+      // no policy_id.
+      R"sql(
+CREATE TABLE iam_roles (
+  role_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(account_id),
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  path TEXT NOT NULL,
+  trust_policy TEXT NOT NULL,
+  description TEXT,
+  max_session_duration INTEGER NOT NULL,
+  tags TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, name_key)
+);
+CREATE TABLE iam_policies (
+  policy_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(account_id),
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  path TEXT NOT NULL,
+  description TEXT,
+  default_version INTEGER NOT NULL,
+  tags TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (account_id, name_key)
+);
+CREATE TABLE iam_policy_versions (
+  policy_id TEXT NOT NULL REFERENCES iam_policies(policy_id),
+  version INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (policy_id, version)
+);
+CREATE TABLE iam_role_attachments (
+  role_id TEXT NOT NULL REFERENCES iam_roles(role_id),
+  policy_arn TEXT NOT NULL,
+  policy_id TEXT REFERENCES iam_policies(policy_id),
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY (role_id, policy_arn)
+);
+CREATE INDEX iam_role_attachments_by_policy ON iam_role_attachments(policy_id);
+CREATE INDEX iam_role_attachments_by_arn ON iam_role_attachments(policy_arn);
+CREATE TABLE iam_role_inline_policies (
+  role_id TEXT NOT NULL REFERENCES iam_roles(role_id),
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (role_id, name_key)
+);
+)sql",
   };
   return *migrations;
 }
