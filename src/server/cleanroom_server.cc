@@ -12,6 +12,9 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "crypto/master_key.h"
+#include "glue/catalog.h"
+#include "glue/crawl_runner.h"
+#include "glue/glue_service.h"
 #include "iam/identity_store.h"
 #include "s3/blob_store.h"
 #include "s3/s3_metadata.h"
@@ -30,6 +33,10 @@ struct CleanroomServer::State {
   std::unique_ptr<iam::IdentityStore> identities;
   std::unique_ptr<s3::BlobStore> blobs;
   std::unique_ptr<s3::S3Metadata> s3_metadata;
+  std::unique_ptr<glue::Catalog> glue_catalog;
+  // The crawler engine behind glue::CrawlRunner. Null until it exists: every crawl then ends
+  // FAILED ("No crawler engine is configured"). Must outlive `frontend` (the Glue service).
+  std::unique_ptr<glue::CrawlRunner> crawl_runner;
   std::unique_ptr<Frontend> frontend;
   std::unique_ptr<http::Server> http;
 };
@@ -124,12 +131,21 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(const Se
         {{"temp_files", gc.temp_files_removed}, {"blobs", gc.blobs_removed}});
   }
 
+  state->glue_catalog = std::make_unique<glue::Catalog>(state->db.get(), &SystemClock());
+  ASSIGN_OR_RETURN(int interrupted, state->glue_catalog->RecoverInterruptedCrawls());
+  if (interrupted > 0) {
+    Log(LogLevel::kWarning, "crawls interrupted by the previous shutdown were marked FAILED",
+        {{"crawlers", interrupted}});
+  }
+
   state->frontend = std::make_unique<Frontend>(state->identities.get(), &SystemClock());
   state->frontend->AddService(std::make_unique<sts::StsService>());
   state->frontend->AddService(std::make_unique<secretsmanager::SecretsManagerService>());
   state->frontend->AddService(std::make_unique<admin::AdminService>(state->identities.get()));
   state->frontend->AddService(
       std::make_unique<s3::S3Service>(state->s3_metadata.get(), state->blobs.get()));
+  state->frontend->AddService(std::make_unique<glue::GlueService>(
+      state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
 
   Frontend* frontend = state->frontend.get();
   ASSIGN_OR_RETURN(
