@@ -11,7 +11,8 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 packages=(build-essential cmake ninja-build ccache pkg-config git ca-certificates
           libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libabsl-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libpugixml-dev zlib1g-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libpugixml-dev zlib1g-dev
+          libre2-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,9 +12,15 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "crypto/master_key.h"
+#include "crawler/s3_crawl_runner.h"
+#include "engine/engine.h"
+#include "glue/catalog.h"
+#include "glue/crawl_runner.h"
+#include "glue/glue_service.h"
 #include "iam/iam_service.h"
 #include "iam/iam_store.h"
 #include "iam/identity_store.h"
+#include "iam/role_authorizer.h"
 #include "s3/blob_store.h"
 #include "s3/s3_metadata.h"
 #include "s3/s3_service.h"
@@ -33,6 +39,13 @@ struct CleanroomServer::State {
   std::unique_ptr<iam::IamStore> iam;
   std::unique_ptr<s3::BlobStore> blobs;
   std::unique_ptr<s3::S3Metadata> s3_metadata;
+  std::unique_ptr<glue::Catalog> glue_catalog;
+  std::unique_ptr<iam::RoleAuthorizer> role_authorizer;
+  // The SQL engine (crawler schema inference; no files of its own, only granted objects).
+  std::unique_ptr<engine::Engine> engine;
+  // The crawler engine behind glue::CrawlRunner. Must outlive `frontend` (the Glue service
+  // joins running crawls when it is destroyed).
+  std::unique_ptr<glue::CrawlRunner> crawl_runner;
   std::unique_ptr<Frontend> frontend;
   std::unique_ptr<http::Server> http;
 };
@@ -130,6 +143,19 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
         {{"temp_files", gc.temp_files_removed}, {"blobs", gc.blobs_removed}});
   }
 
+  state->glue_catalog = std::make_unique<glue::Catalog>(state->db.get(), &SystemClock());
+  ASSIGN_OR_RETURN(int interrupted, state->glue_catalog->RecoverInterruptedCrawls());
+  if (interrupted > 0) {
+    Log(LogLevel::kWarning, "crawls interrupted by the previous shutdown were marked FAILED",
+        {{"crawlers", interrupted}});
+  }
+
+  state->role_authorizer = std::make_unique<iam::RoleAuthorizer>(state->db.get());
+  ASSIGN_OR_RETURN(state->engine, engine::Engine::Open(engine::EngineOptions{}));
+  state->crawl_runner = std::make_unique<crawler::S3CrawlRunner>(
+      state->s3_metadata.get(), state->blobs.get(), state->engine.get(),
+      state->role_authorizer.get());
+
   state->frontend = std::make_unique<Frontend>(state->identities.get(), &SystemClock());
   state->frontend->AddService(std::make_unique<sts::StsService>());
   state->iam = std::make_unique<iam::IamStore>(state->db.get());
@@ -138,6 +164,8 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
   state->frontend->AddService(std::make_unique<admin::AdminService>(state->identities.get()));
   state->frontend->AddService(
       std::make_unique<s3::S3Service>(state->s3_metadata.get(), state->blobs.get()));
+  state->frontend->AddService(std::make_unique<glue::GlueService>(
+      state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
 
   Frontend* frontend = state->frontend.get();
   ASSIGN_OR_RETURN(state->http,

@@ -127,6 +127,78 @@ CREATE TABLE iam_role_inline_policies (
   PRIMARY KEY (role_id, name_key)
 );
 )sql",
+      // 3: the Glue Data Catalog: databases, tables, partitions, crawlers and their crawls.
+      R"sql(
+CREATE TABLE glue_databases (
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  input TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE TABLE glue_tables (
+  account_id TEXT NOT NULL,
+  database_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  location TEXT NOT NULL,
+  input TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  crawler_name TEXT,
+  PRIMARY KEY (account_id, database_name, name),
+  FOREIGN KEY (account_id, database_name) REFERENCES glue_databases(account_id, name)
+    ON DELETE CASCADE
+);
+CREATE INDEX glue_tables_by_location ON glue_tables(account_id, database_name, location);
+CREATE TABLE glue_partitions (
+  account_id TEXT NOT NULL,
+  database_name TEXT NOT NULL,
+  table_name TEXT NOT NULL,
+  partition_values TEXT NOT NULL,
+  input TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (account_id, database_name, table_name, partition_values),
+  FOREIGN KEY (account_id, database_name, table_name)
+    REFERENCES glue_tables(account_id, database_name, name) ON DELETE CASCADE
+);
+CREATE TABLE glue_crawlers (
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  tags TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  creation_time INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  run_id TEXT,
+  run_start_time INTEGER,
+  last_crawl TEXT,
+  PRIMARY KEY (account_id, name)
+);
+CREATE TABLE glue_crawl_runs (
+  account_id TEXT NOT NULL,
+  crawler_name TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error_message TEXT,
+  messages TEXT NOT NULL DEFAULT '[]',
+  tables_created INTEGER NOT NULL DEFAULT 0,
+  tables_updated INTEGER NOT NULL DEFAULT 0,
+  tables_deleted INTEGER NOT NULL DEFAULT 0,
+  partitions_created INTEGER NOT NULL DEFAULT 0,
+  partitions_updated INTEGER NOT NULL DEFAULT 0,
+  partitions_deleted INTEGER NOT NULL DEFAULT 0,
+  files_read INTEGER NOT NULL DEFAULT 0,
+  bytes_read INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (account_id, crawler_name, run_id)
+);
+CREATE INDEX glue_crawl_runs_by_end ON glue_crawl_runs(account_id, crawler_name, end_time);
+)sql",
   };
   return *migrations;
 }
