@@ -30,6 +30,16 @@ absl::Status ReadRange(s3::BlobStore& blobs, const std::vector<s3::BlobRef>& par
   return absl::OkStatus();
 }
 
+// The role's decision on an S3 action, a denial worded as Glue reports S3's AccessDenied.
+absl::Status AuthorizeS3(const iam::AssumedRole& role, const std::string& action,
+                         const std::string& resource, const std::string& owner) {
+  absl::Status status = role.Authorize(action, resource, owner);
+  if (status.code() != absl::StatusCode::kPermissionDenied) return status;
+  return absl::PermissionDeniedError(StrCat("AccessDenied: ", std::string(status.message()),
+                                            " (Service: Amazon S3; Status Code: 403; Error Code: "
+                                            "AccessDenied)"));
+}
+
 class S3ObjectReader final : public engine::ObjectReader {
  public:
   S3ObjectReader(s3::BlobStore* blobs, std::vector<s3::BlobRef> parts)
@@ -76,7 +86,8 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
           StrCat("The specified bucket does not exist: ", path.bucket, " (", target.path, ")"));
     }
     const std::string& owner = bucket->account_id;
-    RETURN_IF_ERROR(role.Authorize("s3:ListBucket", StrCat("arn:aws:s3:::", path.bucket), owner));
+    RETURN_IF_ERROR(
+        AuthorizeS3(role, "s3:ListBucket", StrCat("arn:aws:s3:::", path.bucket), owner));
 
     // A path naming one object crawls that object; otherwise it is a folder.
     std::string include = path.prefix;
@@ -131,8 +142,8 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
           if (stop.load()) return absl::CancelledError("crawl stopped");
           const ObjectRef& object = partition_objects[i];
           std::string where = StrCat("s3://", path.bucket, "/", object.key);
-          RETURN_IF_ERROR(role.Authorize(
-              "s3:GetObject", StrCat("arn:aws:s3:::", path.bucket, "/", object.key), owner));
+          RETURN_IF_ERROR(AuthorizeS3(
+              role, "s3:GetObject", StrCat("arn:aws:s3:::", path.bucket, "/", object.key), owner));
           const std::vector<s3::BlobRef>& parts = parts_by_key[object.key];
           std::string head(std::min<uint64_t>(object.size, kHeadBytes), '\0');
           std::string last4(std::min<uint64_t>(object.size, 4), '\0');

@@ -531,6 +531,31 @@ def client_error_status(exc):
     return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
 
 
+def run_bash_with_aws(server, account, script, cwd):
+    """Runs `script` with bash -e, `aws` being the real AWS CLI pointed at `server` as
+    `account`. Returns the CompletedProcess; fails the test on a non-zero exit."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_ACCESS_KEY_ID": account.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_CONFIG_FILE": os.path.join(cwd, "nonexistent", "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(cwd, "nonexistent", "aws-credentials"),
+        "AWS_PAGER": "",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "CLEANROOM_AWS_CLI": AWS_CLI,
+        "CLEANROOM_ENDPOINT": server.endpoint,
+    })
+    prologue = 'set -eo pipefail\naws() { "$CLEANROOM_AWS_CLI" --endpoint-url "$CLEANROOM_ENDPOINT" "$@"; }\n'
+    res = subprocess.run(["bash", "-c", prologue + script], cwd=cwd, env=env, capture_output=True,
+                         encoding="utf-8", errors="replace", timeout=AWS_TIMEOUT_S * 4,
+                         stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        raise AssertionError(f"script exited {res.returncode}\nstdout:\n{res.stdout}\n"
+                             f"stderr:\n{res.stderr}")
+    return res
+
+
 class ServerTestCase(unittest.TestCase):
     """Starts one server per test class; stops it (asserting a clean exit) at the end."""
 

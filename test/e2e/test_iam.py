@@ -155,31 +155,6 @@ S3_READ = {
 }
 
 
-def run_bash_with_aws(server, account, script, cwd):
-    """Runs `script` with bash -e, `aws` being the real AWS CLI pointed at `server` as
-    `account`. Returns the CompletedProcess; fails the test on a non-zero exit."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": account.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
-        "AWS_DEFAULT_REGION": harness.REGION,
-        "AWS_CONFIG_FILE": os.path.join(cwd, "nonexistent", "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(cwd, "nonexistent", "aws-credentials"),
-        "AWS_PAGER": "",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "CLEANROOM_AWS_CLI": harness.AWS_CLI,
-        "CLEANROOM_ENDPOINT": server.endpoint,
-    })
-    prologue = 'set -eo pipefail\naws() { "$CLEANROOM_AWS_CLI" --endpoint-url "$CLEANROOM_ENDPOINT" "$@"; }\n'
-    res = subprocess.run(["bash", "-c", prologue + script], cwd=cwd, env=env, capture_output=True,
-                         encoding="utf-8", errors="replace", timeout=harness.AWS_TIMEOUT_S * 4,
-                         stdin=subprocess.DEVNULL)
-    if res.returncode != 0:
-        raise AssertionError(f"script exited {res.returncode}\nstdout:\n{res.stdout}\n"
-                             f"stderr:\n{res.stderr}")
-    return res
-
-
 def json_objects(text):
     """The JSON objects printed one after another by several AWS CLI commands."""
     decoder = json.JSONDecoder()
@@ -211,7 +186,7 @@ class RecipeIamTest(ServerTestCase):
 
     def test_recipe_step_2_then_cleanup(self):
         acct = self.acct.account_id
-        res = run_bash_with_aws(self.server, self.acct, RECIPE_STEP_2, self.workdir)
+        res = harness.run_bash_with_aws(self.server, self.acct, RECIPE_STEP_2, self.workdir)
         self.assertIn("✅ IAM roles created for Clean Rooms and Glue services", res.stdout)
         printed = json_objects(res.stdout)
         roles = [o["Role"] for o in printed if "Role" in o]
@@ -267,7 +242,7 @@ class RecipeIamTest(ServerTestCase):
         self.assertEqual(res.stdout.strip(), "glue.amazonaws.com")
 
         # The recipe's cleanup removes everything it created.
-        run_bash_with_aws(self.server, self.acct, RECIPE_CLEANUP, self.workdir)
+        harness.run_bash_with_aws(self.server, self.acct, RECIPE_CLEANUP, self.workdir)
         roles = self.aws_json("iam", "list-roles")["Roles"]
         self.assertEqual(roles, [])
         local = self.aws_json("iam", "list-policies", "--scope", "Local")["Policies"]
