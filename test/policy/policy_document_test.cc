@@ -271,6 +271,18 @@ TEST(ParsePolicyTest, ErrorNamesTheStatementAndSid) {
       << doc.status();
 }
 
+TEST(ParsePolicyTest, DeeplyNestedInputIsRefusedWithoutCrashing) {
+  for (const std::string& text :
+       {std::string(60000, '[') + std::string(60000, ']'),
+        "{\"Statement\": " + std::string(60000, '[') + std::string(60000, ']') + "}",
+        "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\", "
+        "\"Condition\": {\"StringEquals\": {\"aws:x\": " +
+            std::string(60000, '[') + std::string(60000, ']') + "}}}}"}) {
+    absl::StatusOr<PolicyDocument> doc = ParsePolicy(text, PolicyKind::kIdentity);
+    EXPECT_EQ(GetAwsCode(doc.status()).value_or(""), "MalformedPolicyDocument");
+  }
+}
+
 TEST(QuotaSizeTest, IgnoresWhitespaceAndCountsCharacters) {
   EXPECT_EQ(QuotaSize(""), 0u);
   EXPECT_EQ(QuotaSize(" {\n\t\"a\" : 1 }\r\n"), 7u);
