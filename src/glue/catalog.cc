@@ -19,6 +19,10 @@ using store::Statement;
 
 namespace internal {
 
+std::string JsonText(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string EncodePageToken(std::string_view kind, std::string_view last_key) {
   return Base64Encode(StrCat(kind, ":", last_key));
 }
@@ -164,7 +168,7 @@ absl::Status InsertTable(Connection& c, const Table& t) {
       .Bind(2, t.database_name)
       .Bind(3, t.name)
       .Bind(4, t.location)
-      .Bind(5, t.input.dump())
+      .Bind(5, JsonText(t.input))
       .Bind(6, t.create_time)
       .Bind(7, t.update_time)
       .Bind(8, t.version)
@@ -182,7 +186,7 @@ absl::Status RewriteTable(Connection& c, const Table& t) {
                    c.Prepare("UPDATE glue_tables SET location = ?, input = ?, update_time = ?, "
                              "version = ?, crawler_name = ? WHERE account_id = ? AND "
                              "database_name = ? AND name = ?"));
-  s.Bind(1, t.location).Bind(2, t.input.dump()).Bind(3, t.update_time).Bind(4, t.version);
+  s.Bind(1, t.location).Bind(2, JsonText(t.input)).Bind(3, t.update_time).Bind(4, t.version);
   if (t.crawler_name.empty()) {
     s.BindNull(5);
   } else {
@@ -270,7 +274,11 @@ absl::Status Catalog::CreateDatabase(const std::string& account_id, const json& 
     }
     ASSIGN_OR_RETURN(Statement s, c.Prepare("INSERT INTO glue_databases (account_id, name, "
                                             "input, create_time) VALUES (?, ?, ?, ?)"));
-    return s.Bind(1, account_id).Bind(2, name).Bind(3, input.dump()).Bind(4, now).Run();
+    return s.Bind(1, account_id)
+        .Bind(2, name)
+        .Bind(3, internal::JsonText(input))
+        .Bind(4, now)
+        .Run();
   });
 }
 
@@ -328,7 +336,7 @@ absl::Status Catalog::UpdateDatabase(const std::string& account_id, const std::s
   return db_->Write([&](Connection& c) -> absl::Status {
     ASSIGN_OR_RETURN(Statement s, c.Prepare("UPDATE glue_databases SET input = ? WHERE "
                                             "account_id = ? AND name = ?"));
-    RETURN_IF_ERROR(s.Bind(1, input.dump()).Bind(2, account_id).Bind(3, folded).Run());
+    RETURN_IF_ERROR(s.Bind(1, internal::JsonText(input)).Bind(2, account_id).Bind(3, folded).Run());
     if (c.Changes() == 0) return DatabaseNotFound(folded);
     return absl::OkStatus();
   });

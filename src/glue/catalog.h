@@ -161,11 +161,12 @@ class Catalog {
   absl::Status RequestStop(const std::string& account_id, const std::string& name);
   // Ends run `run_id` of the crawler, in one transaction: applies a successful outcome to the
   // catalog (CrawlPlan, SchemaChangePolicy, partitions) together with the crawler's return to
-  // READY, LastCrawl and the CrawlRun record. A failed outcome, a crawl stopped by the user
-  // (STOPPING: CANCELLED, outcome discarded) or a plan that cannot be applied leaves the catalog
-  // untouched. If applying fails in SQLite, the catalog is rolled back and the crawl recorded
-  // FAILED. Returns the CrawlRun recorded; kNotFound if the crawler or run no longer exists
-  // (deleted while running is impossible, so this means a stale run).
+  // READY, LastCrawl and the CrawlRun record. A failed outcome or a crawl stopped by the user
+  // (STOPPING: CANCELLED, outcome discarded) leaves the catalog untouched. An outcome that cannot
+  // be applied (no such database, no usable table name, a quota, an SQLite error) is rolled back
+  // whole and the crawl recorded FAILED. Tables and partitions the model cannot hold (e.g. a
+  // column name with a line break) are skipped and noted in the run's messages. Returns the
+  // CrawlRun recorded; kNotFound if the crawler has no run `run_id` in flight (a stale run).
   absl::StatusOr<CrawlRun> FinishCrawl(const std::string& account_id, const std::string& name,
                                        const std::string& run_id, const CrawlEnd& end);
   // At start-up: every crawler left RUNNING by a previous process becomes READY with LastCrawl

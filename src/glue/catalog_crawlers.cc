@@ -11,6 +11,7 @@
 #include "glue/crawl_plan.h"
 #include "glue/crawler_definition.h"
 #include "glue/names.h"
+#include "glue/shapes.h"
 
 namespace cleanroom::glue {
 
@@ -121,7 +122,7 @@ absl::Status SetCrawlerState(Connection& c, const std::string& account_id, const
     s.BindNull(3);
   }
   if (last_crawl) {
-    s.Bind(4, LastCrawlToJson(*last_crawl).dump());
+    s.Bind(4, internal::JsonText(LastCrawlToJson(*last_crawl)));
   } else {
     s.BindNull(4);
   }
@@ -269,6 +270,13 @@ class CrawlApplier {
  private:
   absl::Status WriteTable(const PlannedTable& p, const DiscoveredTable& d) {
     json crawled = CrawledTableInput(d, p.name, cr_.name, run_.run_id);
+    // The catalog holds only what the model allows, whatever the crawl reports.
+    absl::StatusOr<json> checked = ValidateShape(crawled, TableInputShape(), "tableInput");
+    if (!checked.ok()) {
+      run_.messages.push_back(
+          StrCat("Skipped table ", p.name, " for ", d.location, ": ", checked.status().message()));
+      return absl::OkStatus();
+    }
     json effective;
     if (!p.exists) {
       Table t = internal::MakeTable(cr_.account_id, db_, crawled, now_, now_, 0,
@@ -315,8 +323,14 @@ class CrawlApplier {
                                        ": its values do not match the table's partition keys"));
         continue;
       }
-      found.insert(internal::PartitionKey(p.values));
       json input = CrawledPartitionInput(table_input, p);
+      absl::StatusOr<json> checked = ValidateShape(input, PartitionInputShape(), "partitionInput");
+      if (!checked.ok()) {
+        run_.messages.push_back(StrCat("Skipped partition ", p.location, " of table ", table, ": ",
+                                       checked.status().message()));
+        continue;
+      }
+      found.insert(internal::PartitionKey(p.values));
       ASSIGN_OR_RETURN(std::optional<Partition> existing,
                        internal::LoadPartition(c_, cr_.account_id, db_, table, p.values));
       if (existing) {
@@ -442,9 +456,9 @@ absl::Status Catalog::CreateCrawler(const std::string& account_id, const std::st
                                "VALUES (?, ?, ?, ?, ?, 'READY', 1, ?, ?)"));
     return s.Bind(1, account_id)
         .Bind(2, name)
-        .Bind(3, definition.members.dump())
+        .Bind(3, internal::JsonText(definition.members))
         .Bind(4, definition.role_arn)
-        .Bind(5, json(tags).dump())
+        .Bind(5, internal::JsonText(json(tags)))
         .Bind(6, now)
         .Bind(7, now)
         .Run();
@@ -506,7 +520,7 @@ absl::Status Catalog::UpdateCrawler(
                      c.Prepare("UPDATE glue_crawlers SET definition = ?, role_arn = ?, "
                                "version = version + 1, last_updated = ? WHERE account_id = ? "
                                "AND name = ?"));
-    return s.Bind(1, def.members.dump())
+    return s.Bind(1, internal::JsonText(def.members))
         .Bind(2, def.role_arn)
         .Bind(3, now)
         .Bind(4, account_id)

@@ -15,6 +15,10 @@
 
 namespace cleanroom::glue::internal {
 
+// `value` as JSON text for storage. Invalid UTF-8 (which only a crawl could bring) becomes
+// U+FFFD instead of an exception.
+std::string JsonText(const nlohmann::json& value);
+
 // Opaque page tokens: base64 of "<kind>:<last key returned>". kInvalidArgument
 // (InvalidInputException) if `token` is not a token of `kind`.
 std::string EncodePageToken(std::string_view kind, std::string_view last_key);

@@ -16,7 +16,7 @@ using store::Statement;
 
 namespace internal {
 
-std::string PartitionKey(const std::vector<std::string>& values) { return json(values).dump(); }
+std::string PartitionKey(const std::vector<std::string>& values) { return JsonText(json(values)); }
 
 absl::StatusOr<Partition> PartitionFromRow(const Statement& s, const std::string& account_id,
                                            const std::string& database, const std::string& table) {
@@ -69,7 +69,7 @@ absl::Status WritePartition(Connection& c, const std::string& account_id,
       .Bind(2, database)
       .Bind(3, table)
       .Bind(4, PartitionKey(values))
-      .Bind(5, input.dump())
+      .Bind(5, JsonText(input))
       .Bind(6, now)
       .Run();
 }

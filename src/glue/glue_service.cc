@@ -1,5 +1,11 @@
 #include "glue/glue_service.h"
 
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "glue/crawler_definition.h"

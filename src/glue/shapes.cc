@@ -127,7 +127,7 @@ json CheckNumber(Validation& v, const json& value, const Shape& shape, std::stri
     }
   }
   double n = value.get<double>();
-  std::string shown = value.dump();
+  std::string shown = value.dump(-1, ' ', false, json::error_handler_t::replace);
   if (shape.min && n < static_cast<double>(*shape.min)) {
     v.violations.push_back(ConstraintViolation(
         &shown, path, StrCat("Member must have value greater than or equal to ", *shape.min)));
@@ -166,7 +166,7 @@ json CheckList(Validation& v, const json& value, const Shape& shape, std::string
     TypeError(v, path, shape.type);
     return json();
   }
-  std::string shown = value.dump();
+  std::string shown = value.dump(-1, ' ', false, json::error_handler_t::replace);
   CheckLength(v, shape, shown, value.size(), path);
   json out = json::array();
   for (size_t i = 0; i < value.size(); ++i) {
@@ -185,7 +185,7 @@ json CheckMap(Validation& v, const json& value, const Shape& shape, std::string_
     TypeError(v, path, shape.type);
     return json();
   }
-  std::string shown = value.dump();
+  std::string shown = value.dump(-1, ' ', false, json::error_handler_t::replace);
   CheckLength(v, shape, shown, value.size(), path);
   json out = json::object();
   for (const auto& [key, element] : value.items()) {

@@ -298,6 +298,31 @@ TEST(CrawlApplyTest, AnOutcomeThatCannotBeAppliedIsRolledBackWhole) {
   EXPECT_EQ(c->last_crawl->status, "FAILED");
 }
 
+TEST_F(CrawlTest, WhatTheCatalogCannotHoldIsSkippedWithAMessage) {
+  CreateCrawler("c");
+  DiscoveredTable bad_column =
+      CsvTable("bad", "s3://bucket/c/bad/", {{"ok", "string"}, {"two\nlines", "string"}});
+  DiscoveredTable bad_utf8 = CsvTable("utf8", "s3://bucket/c/utf8/", {{"caf\xC3", "string"}});
+  DiscoveredTable good = CsvTable("good", "s3://bucket/c/good/");
+  good.partition_keys = {{"year", "string"}};
+  good.partitions = {{{""}, "s3://bucket/c/good/year=/", {}},
+                     {{"2024"}, "s3://bucket/c/good/year=2024/", {{"note", "\xFF"}}}};
+  CrawlRun run = Crawl("c", Outcome({bad_column, bad_utf8, good}, {"odd bytes: \xFE"}));
+  EXPECT_EQ(run.status, "SUCCEEDED") << run.error_message;
+  EXPECT_THAT(TableNames(), ElementsAre("good"));
+  EXPECT_THAT(run.messages, Contains(HasSubstr("Skipped table bad")));
+  EXPECT_THAT(run.messages, Contains(HasSubstr("Skipped table utf8")));
+  EXPECT_THAT(run.messages, Contains(HasSubstr("Skipped partition s3://bucket/c/good/year=/")));
+  EXPECT_EQ(run.partitions_created, 1);
+  // Stored text is valid UTF-8: the bad byte became U+FFFD.
+  absl::StatusOr<Partition> p = catalog().GetPartition(kAccountA, kDb, "good", {"2024"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->input["Parameters"]["note"], "\xEF\xBF\xBD");
+  absl::StatusOr<std::vector<CrawlRun>> runs = catalog().ListCrawlRuns(kAccountA, "c");
+  ASSERT_TRUE(runs.ok());
+  EXPECT_THAT(runs->back().messages, Contains("odd bytes: \xEF\xBF\xBD"));
+}
+
 TEST_F(CrawlTest, AMissingDatabaseFailsTheCrawl) {
   CreateCrawler("c", {{"DatabaseName", "nope"}});
   CrawlRun run = Crawl("c", Outcome({CsvTable("data", "s3://bucket/c/")}));
