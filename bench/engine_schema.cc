@@ -39,12 +39,12 @@ int GenerateParquet(const std::string& dir, uint64_t bytes) {
   for (int f = 0; f < files; ++f) {
     std::string folder = StrCat(dir, "/year=", 2021 + f % 4);
     std::filesystem::create_directories(folder);
-    auto result = engine->Query(StrCat(
-        "COPY (SELECT i AS customer_id, (i * 7919) % 1000003 AS segment, "
-        "random() * 1000 AS amount, md5(i::VARCHAR) AS token, "
-        "DATE '2020-01-01' + (i % 1500)::INTEGER AS day FROM range(",
-        f * rows_per_file, ", ", (f + 1) * rows_per_file, ") t(i)) TO '", folder, "/part-", f,
-        ".parquet' (FORMAT parquet)"));
+    auto result =
+        engine->Query(StrCat("COPY (SELECT i AS customer_id, (i * 7919) % 1000003 AS segment, "
+                             "random() * 1000 AS amount, md5(i::VARCHAR) AS token, "
+                             "DATE '2020-01-01' + (i % 1500)::INTEGER AS day FROM range(",
+                             f * rows_per_file, ", ", (f + 1) * rows_per_file, ") t(i)) TO '",
+                             folder, "/part-", f, ".parquet' (FORMAT parquet)"));
     if (!result.ok()) return Fail(std::string(result.status().message()));
   }
   return 0;
@@ -59,9 +59,10 @@ int Schema(const std::string& format, const std::vector<std::string>& files) {
     std::string sql =
         format == "csv"
             ? StrCat("SELECT to_json(Columns)::VARCHAR FROM sniff_csv('", file, "')")
-            : StrCat("SELECT list(column_name || ' ' || column_type)::VARCHAR FROM (DESCRIBE "
-                     "SELECT * FROM read_parquet('",
-                     file, "', hive_partitioning = false))");
+            : StrCat(
+                  "SELECT list(column_name || ' ' || column_type)::VARCHAR FROM (DESCRIBE "
+                  "SELECT * FROM read_parquet('",
+                  file, "', hive_partitioning = false))");
     auto result = engine->Query(sql);
     if (!result.ok()) return Fail(std::string(result.status().message()));
     if (format == "parquet") {
@@ -70,8 +71,8 @@ int Schema(const std::string& format, const std::vector<std::string>& files) {
     }
     columns = result->rows.at(0).at(0).value_or("");
   }
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                  .count();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"ms\": %.3f, \"files\": %zu, \"columns\": \"%s\"}\n", ms, files.size(),
               columns.c_str());
   return 0;

@@ -12,8 +12,8 @@ constexpr size_t kMaxAlternatives = 64;
 bool ValidBucketName(std::string_view name) {
   if (name.size() < 3 || name.size() > 63) return false;
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '-' || c == '.')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.')) {
       return false;
     }
   }
@@ -60,7 +60,8 @@ absl::Status ExpandBraces(const std::string& pattern, std::vector<std::string>* 
   }
   size_t close = pattern.find('}', open);
   if (close == std::string::npos) {
-    return absl::InvalidArgumentError(StrCat("unterminated '{' in exclude pattern '", pattern, "'"));
+    return absl::InvalidArgumentError(
+        StrCat("unterminated '{' in exclude pattern '", pattern, "'"));
   }
   std::string_view body(pattern.data() + open + 1, close - open - 1);
   for (std::string_view alt : Split(body, ',')) {
@@ -167,8 +168,8 @@ std::string LastFolder(std::string_view prefix) {
 absl::StatusOr<S3Path> ParseS3Path(std::string_view path) {
   constexpr std::string_view kScheme = "s3://";
   if (path.substr(0, kScheme.size()) != kScheme) {
-    return absl::InvalidArgumentError(StrCat("S3 target path must start with s3://, got '",
-                                             std::string(path), "'"));
+    return absl::InvalidArgumentError(
+        StrCat("S3 target path must start with s3://, got '", std::string(path), "'"));
   }
   std::string_view rest = path.substr(kScheme.size());
   size_t slash = rest.find('/');
@@ -176,8 +177,8 @@ absl::StatusOr<S3Path> ParseS3Path(std::string_view path) {
   out.bucket = std::string(rest.substr(0, slash));
   if (slash != std::string_view::npos) out.prefix = std::string(rest.substr(slash + 1));
   if (!ValidBucketName(out.bucket)) {
-    return absl::InvalidArgumentError(
-        StrCat("invalid bucket name '", out.bucket, "' in S3 target path '", std::string(path), "'"));
+    return absl::InvalidArgumentError(StrCat("invalid bucket name '", out.bucket,
+                                             "' in S3 target path '", std::string(path), "'"));
   }
   return out;
 }

@@ -16,8 +16,8 @@ constexpr char kGluePrincipal[] = "glue.amazonaws.com";
 constexpr int kListPageSize = 1000;
 
 // Reads exactly `n` bytes at `offset` of an object version's parts.
-absl::Status ReadRange(s3::BlobStore& blobs, const std::vector<s3::BlobRef>& parts,
-                       uint64_t offset, char* buf, size_t n) {
+absl::Status ReadRange(s3::BlobStore& blobs, const std::vector<s3::BlobRef>& parts, uint64_t offset,
+                       char* buf, size_t n) {
   if (n == 0) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::unique_ptr<http::BodyReader> reader,
                    blobs.OpenConcatReader(parts, offset, n));
@@ -61,10 +61,9 @@ std::string ObjectName(size_t index, const std::string& key) {
   size_t dot = base.rfind('.');
   if (dot != std::string::npos) {
     std::string ext = ToLower(base.substr(dot + 1));
-    bool ok = !ext.empty() && ext.size() <= 10 &&
-              std::all_of(ext.begin(), ext.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-              });
+    bool ok = !ext.empty() && ext.size() <= 10 && std::all_of(ext.begin(), ext.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    });
     if (ok) name += "." + ext;
   }
   return name;
@@ -74,9 +73,9 @@ std::string ObjectName(size_t index, const std::string& key) {
 
 absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& spec,
                                                         const std::atomic<bool>& stop) {
-  ASSIGN_OR_RETURN(iam::AssumedRole role,
-                   authorizer_->AssumeForService(spec.account_id, spec.role_arn, kGluePrincipal,
-                                                 "AWS-Crawler"));
+  ASSIGN_OR_RETURN(
+      iam::AssumedRole role,
+      authorizer_->AssumeForService(spec.account_id, spec.role_arn, kGluePrincipal, "AWS-Crawler"));
   glue::CrawlOutcome outcome;
   for (const glue::CrawlS3Target& target : spec.s3_targets) {
     ASSIGN_OR_RETURN(S3Path path, ParseS3Path(target.path));
@@ -149,8 +148,8 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
           std::string last4(std::min<uint64_t>(object.size, 4), '\0');
           absl::Status read = ReadRange(*blobs_, parts, 0, head.data(), head.size());
           if (read.ok()) {
-            read = ReadRange(*blobs_, parts, object.size - last4.size(), last4.data(),
-                             last4.size());
+            read =
+                ReadRange(*blobs_, parts, object.size - last4.size(), last4.data(), last4.size());
           }
           if (!read.ok()) {
             outcome.messages.push_back(

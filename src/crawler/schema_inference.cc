@@ -96,8 +96,8 @@ std::string ConversionCheck(const std::string& column, const std::string& glue_t
 // the sample does not convert to (e.g. two date formats in one column). Re-reads the head as
 // text with the sniffed dialect and demotes to string every column with a value that does not
 // convert, so the table's types never make reading the data fail.
-absl::Status VerifyCsvTypes(engine::Engine& engine, const std::string& url,
-                            std::string_view head, uint64_t size, FileSchema* schema) {
+absl::Status VerifyCsvTypes(engine::Engine& engine, const std::string& url, std::string_view head,
+                            uint64_t size, FileSchema* schema) {
   std::unique_ptr<engine::ObjectGrant> head_grant;
   std::string source = url;
   if (head.size() < size) {
@@ -125,11 +125,11 @@ absl::Status VerifyCsvTypes(engine::Engine& engine, const std::string& url,
   }
   if (checked.empty()) return absl::OkStatus();
   const CsvDialect& d = schema->csv;
-  std::string scan = StrCat(
-      "read_csv(", Literal(source), ", delim = ", Literal(d.delimiter), ", quote = ",
-      Literal(d.quote), ", escape = ", Literal(d.escape), ", header = false, skip = ",
-      d.has_header ? 1 : 0, ", all_varchar = true, null_padding = true, ignore_errors = true, ",
-      "names = [", names, "])");
+  std::string scan = StrCat("read_csv(", Literal(source), ", delim = ", Literal(d.delimiter),
+                            ", quote = ", Literal(d.quote), ", escape = ", Literal(d.escape),
+                            ", header = false, skip = ", d.has_header ? 1 : 0,
+                            ", all_varchar = true, null_padding = true, ignore_errors = true, ",
+                            "names = [", names, "])");
   ASSIGN_OR_RETURN(engine::QueryResult result,
                    engine.Query(StrCat("SELECT ", checks, " FROM ", scan)));
   if (result.rows.size() != 1) return absl::OkStatus();
@@ -227,8 +227,7 @@ Format DetectFormat(std::string_view head, std::string_view last4) {
   return Format::kCsv;
 }
 
-std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw,
-                                              bool generated) {
+std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw, bool generated) {
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -251,18 +250,18 @@ absl::StatusOr<FileSchema> InferSchema(engine::Engine& engine, const std::string
     case Format::kJson: {
       ASSIGN_OR_RETURN(
           FileSchema schema,
-          InferDescribed(engine,
-                         StrCat("read_json('", url,
-                                "', format = 'newline_delimited', sample_size = 20480)"),
-                         Format::kJson));
+          InferDescribed(
+              engine,
+              StrCat("read_json('", url, "', format = 'newline_delimited', sample_size = 20480)"),
+              Format::kJson));
       EstimateRecords(head, size, 0, &schema);
       return schema;
     }
     case Format::kParquet: {
-      ASSIGN_OR_RETURN(FileSchema schema,
-                       InferDescribed(engine,
-                                      StrCat("read_parquet('", url, "', hive_partitioning = false)"),
-                                      Format::kParquet));
+      ASSIGN_OR_RETURN(
+          FileSchema schema,
+          InferDescribed(engine, StrCat("read_parquet('", url, "', hive_partitioning = false)"),
+                         Format::kParquet));
       ASSIGN_OR_RETURN(
           engine::QueryResult meta,
           engine.Query(StrCat("SELECT num_rows FROM parquet_file_metadata('", url, "')")));

@@ -57,8 +57,7 @@ absl::StatusOr<FileSchema> InferSchema(engine::Engine& engine, const std::string
 
 // Glue column names from raw ones: lower-cased and trimmed; empty names become "col<i>"; the
 // engine's "column<i>" for header-less CSVs become "col<i>"; duplicates get "_<n>".
-std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw,
-                                              bool generated);
+std::vector<std::string> NormalizeColumnNames(const std::vector<std::string>& raw, bool generated);
 
 }  // namespace cleanroom::crawler
 

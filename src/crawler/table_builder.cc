@@ -91,7 +91,8 @@ struct Stats {
     (*params)["sizeKey"] = StrCat(bytes);
     (*params)["objectCount"] = StrCat(objects);
     (*params)["recordCount"] = StrCat(records);
-    (*params)["averageRecordSize"] = StrCat(records > 0 ? static_cast<int64_t>(bytes) / records : 0);
+    (*params)["averageRecordSize"] =
+        StrCat(records > 0 ? static_cast<int64_t>(bytes) / records : 0);
   }
 };
 
@@ -114,8 +115,7 @@ std::optional<glue::DiscoveredTable> BuildTable(const std::string& bucket, const
     std::string where = StrCat("s3://", bucket, "/", f.object.key);
     if (f.schema.format != first.format) {
       messages->push_back(StrCat("skipped ", where, ": it is ", FormatName(f.schema.format),
-                                 " but the table ", table.location, " is ",
-                                 table.classification));
+                                 " but the table ", table.location, " is ", table.classification));
       continue;
     }
     if (first.format == Format::kCsv &&
@@ -139,7 +139,8 @@ std::optional<glue::DiscoveredTable> BuildTable(const std::string& bucket, const
     }
   }
   SetStorage(first, &table);
-  for (const std::string& key : dataset.partition_keys) table.partition_keys.push_back({key, "string"});
+  for (const std::string& key : dataset.partition_keys)
+    table.partition_keys.push_back({key, "string"});
   Stats total;
   for (const auto& [values, s] : partition_stats) {
     total.bytes += s.bytes;

@@ -75,7 +75,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
         duckdb::make_uniq<ObjectFileSystem>(impl->grants));
     duckdb::Connection conn(*impl->db);
     std::vector<std::string> setup;
-    if (!options.allow_external_access) setup.push_back("SET disabled_filesystems = 'LocalFileSystem'");
+    if (!options.allow_external_access)
+      setup.push_back("SET disabled_filesystems = 'LocalFileSystem'");
     setup.push_back("SET lock_configuration = true");
     for (const std::string& sql : setup) {
       auto result = conn.Query(sql);
@@ -120,7 +121,8 @@ absl::StatusOr<std::unique_ptr<ObjectGrant>> Engine::Grant(
     if (!IsValidObjectName(name)) {
       return absl::InvalidArgumentError(StrCat("invalid object name '", name, "'"));
     }
-    if (!object.open) return absl::InvalidArgumentError(StrCat("object '", name, "' has no opener"));
+    if (!object.open)
+      return absl::InvalidArgumentError(StrCat("object '", name, "' has no opener"));
   }
   auto state = std::make_shared<GrantState>();
   state->objects = std::move(objects);

@@ -35,8 +35,8 @@ struct DiscoveredColumn {
 };
 
 struct DiscoveredPartition {
-  std::vector<std::string> values;  // one per partition key, in key order
-  std::string location;             // "s3://bucket/prefix/k1=v1/k2=v2/"
+  std::vector<std::string> values;                // one per partition key, in key order
+  std::string location;                           // "s3://bucket/prefix/k1=v1/k2=v2/"
   std::map<std::string, std::string> parameters;  // recordCount, sizeKey, objectCount, ...
 };
 

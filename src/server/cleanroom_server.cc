@@ -11,8 +11,8 @@
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
-#include "crypto/master_key.h"
 #include "crawler/s3_crawl_runner.h"
+#include "crypto/master_key.h"
 #include "engine/engine.h"
 #include "glue/catalog.h"
 #include "glue/crawl_runner.h"
@@ -152,9 +152,9 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
 
   state->role_authorizer = std::make_unique<iam::RoleAuthorizer>(state->db.get());
   ASSIGN_OR_RETURN(state->engine, engine::Engine::Open(engine::EngineOptions{}));
-  state->crawl_runner = std::make_unique<crawler::S3CrawlRunner>(
-      state->s3_metadata.get(), state->blobs.get(), state->engine.get(),
-      state->role_authorizer.get());
+  state->crawl_runner =
+      std::make_unique<crawler::S3CrawlRunner>(state->s3_metadata.get(), state->blobs.get(),
+                                               state->engine.get(), state->role_authorizer.get());
 
   state->frontend = std::make_unique<Frontend>(state->identities.get(), &SystemClock());
   state->frontend->AddService(std::make_unique<sts::StsService>());

@@ -110,8 +110,8 @@ class S3CrawlRunnerTest : public ::testing::Test {
 };
 
 TEST_F(S3CrawlRunnerTest, CrawlsAFolderIntoOneTable) {
-  Put("bucket-a", "data/customers.csv",
-      "customer_id,region,amount\n1,east,1.5\n2,west,2.5\n", /*encrypt=*/true);
+  Put("bucket-a", "data/customers.csv", "customer_id,region,amount\n1,east,1.5\n2,west,2.5\n",
+      /*encrypt=*/true);
   Put("bucket-a", "data/more.csv", "customer_id,region,amount\n3,east,4\n");
   Put("bucket-a", "data/_SUCCESS", "x");
   auto outcome = Crawl("s3://bucket-a/data/");

@@ -138,10 +138,8 @@ TEST_F(SchemaInferenceTest, MixedValuesWiden) {
       "2,2.5,false,2\n"
       "abc,3,true,3\n");
   ASSERT_TRUE(schema.ok()) << schema.status();
-  EXPECT_EQ(ColumnsOf(*schema), (Columns{{"a", "string"},
-                                         {"b", "double"},
-                                         {"c", "boolean"},
-                                         {"d", "string"}}));
+  EXPECT_EQ(ColumnsOf(*schema),
+            (Columns{{"a", "string"}, {"b", "double"}, {"c", "boolean"}, {"d", "string"}}));
 }
 
 TEST_F(SchemaInferenceTest, OtherDelimiters) {
@@ -197,7 +195,8 @@ TEST_F(SchemaInferenceTest, Parquet) {
   auto copy = (*writer)->Query(
       "COPY (SELECT i::INTEGER AS id, i::BIGINT * 10 AS big, (i / 4)::DECIMAL(10,2) AS amount, "
       "'n' || i AS Name, DATE '2024-01-01' + i::INTEGER AS day, i % 2 = 0 AS even "
-      "FROM range(1000) t(i)) TO '" + path + "' (FORMAT parquet)");
+      "FROM range(1000) t(i)) TO '" +
+      path + "' (FORMAT parquet)");
   ASSERT_TRUE(copy.ok()) << copy.status();
   std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;

@@ -1,8 +1,8 @@
 #include "engine/engine.h"
 
-#include <atomic>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 #include "gtest/gtest.h"
@@ -117,8 +117,8 @@ TEST(EngineTest, RejectsBadObjectNames) {
   auto engine = Engine::Open(EngineOptions{});
   ASSERT_TRUE(engine.ok());
   std::string csv = "a\n";
-  for (const std::string& name : {std::string(""), std::string("a/b"), std::string("x'y"),
-                                  std::string(201, 'a')}) {
+  for (const std::string& name :
+       {std::string(""), std::string("a/b"), std::string("x'y"), std::string(201, 'a')}) {
     auto grant = (*engine)->Grant({{name, Object(&csv)}});
     EXPECT_EQ(grant.status().code(), absl::StatusCode::kInvalidArgument) << name;
   }
