@@ -697,7 +697,8 @@ absl::StatusOr<CrawlRun> Catalog::FinishCrawl(const std::string& account_id,
          {"tables_created", run.tables_created},
          {"tables_updated", run.tables_updated},
          {"tables_deleted", run.tables_deleted},
-         {"error", run.error_message}});
+         {"error", run.error_message},
+         {"messages", run.messages}});
     return run;
   }
   if (status.code() == absl::StatusCode::kNotFound && !GetAwsCode(status)) return status;

@@ -6,23 +6,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/string_object.h"
 #include "gtest/gtest.h"
 
 namespace cleanroom::crawler {
 namespace {
-
-class StringObject final : public engine::ObjectReader {
- public:
-  explicit StringObject(const std::string* data) : data_(data) {}
-  absl::Status ReadAt(uint64_t offset, char* buf, size_t n) override {
-    if (offset + n > data_->size()) return absl::OutOfRangeError("past the end");
-    std::memcpy(buf, data_->data() + offset, n);
-    return absl::OkStatus();
-  }
-
- private:
-  const std::string* data_;
-};
 
 using Columns = std::vector<std::pair<std::string, std::string>>;
 
@@ -37,12 +25,7 @@ class SchemaInferenceTest : public ::testing::Test {
   // Detects and infers `data` as an object named `name`.
   absl::StatusOr<FileSchema> Infer(const std::string& data, const std::string& name = "o.csv") {
     data_ = data;
-    engine::GrantedObject object;
-    object.size = data_.size();
-    object.open = [this]() -> absl::StatusOr<std::unique_ptr<engine::ObjectReader>> {
-      return std::make_unique<StringObject>(&data_);
-    };
-    auto grant = engine_->Grant({{name, object}});
+    auto grant = engine_->Grant({{name, engine::StringGrantedObject(&data_)}});
     if (!grant.ok()) return grant.status();
     std::string_view head = std::string_view(data_).substr(0, kHeadBytes);
     std::string_view last4 =

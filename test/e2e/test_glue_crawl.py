@@ -13,12 +13,14 @@ import unittest
 import harness
 from harness import ServerTestCase
 from test_iam import RECIPE_STEP_2
+from test_s3_recipe import ORG_A_CSV, ORG_B_CSV
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRAWL_TIMEOUT_S = 60
 
 # The recipe's preparation (its put-bucket-encryption shorthand is refused by the AWS CLI
-# itself, so the JSON form is used) and step 1, verbatim otherwise.
+# itself, so the JSON form is used) and step 1's uploads; the two CSVs are the recipe's
+# (test_s3_recipe holds them).
 RECIPE_PREPARATION_AND_STEP_1 = r"""
 aws s3 mb s3://${S3_BUCKET_ORG_A} --region ${AWS_REGION}
 aws s3 mb s3://${S3_BUCKET_ORG_B} --region ${AWS_REGION}
@@ -28,32 +30,6 @@ for b in ${S3_BUCKET_ORG_A} ${S3_BUCKET_ORG_B}; do
       '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
 done
 
-   cat > customer_data_org_a.csv << 'EOF'
-customer_id,age_group,region,purchase_amount,product_category,registration_date
-1001,25-34,east,250.00,electronics,2023-01-15
-1002,35-44,west,180.50,clothing,2023-02-20
-1003,45-54,central,320.75,home,2023-01-10
-1004,25-34,east,95.25,books,2023-03-05
-1005,55-64,west,450.00,electronics,2023-02-28
-1006,25-34,central,180.00,electronics,2023-01-25
-1007,35-44,east,275.50,clothing,2023-02-15
-1008,45-54,west,395.25,home,2023-03-01
-1009,25-34,central,125.75,books,2023-02-10
-1010,55-64,east,520.00,electronics,2023-03-12
-EOF
-   cat > customer_data_org_b.csv << 'EOF'
-customer_id,age_group,region,engagement_score,channel_preference,last_interaction
-2001,25-34,east,85,email,2023-03-15
-2002,35-44,west,72,social,2023-03-20
-2003,45-54,central,91,email,2023-03-10
-2004,25-34,east,68,mobile,2023-03-25
-2005,55-64,west,88,email,2023-03-18
-2006,25-34,central,76,mobile,2023-03-08
-2007,35-44,east,82,email,2023-03-22
-2008,45-54,west,94,social,2023-03-05
-2009,25-34,central,69,mobile,2023-03-14
-2010,55-64,east,87,email,2023-03-20
-EOF
    aws s3 cp customer_data_org_a.csv s3://${S3_BUCKET_ORG_A}/data/
    aws s3 cp customer_data_org_b.csv s3://${S3_BUCKET_ORG_B}/data/
 """
@@ -159,6 +135,10 @@ class RecipeCrawlTest(ServerTestCase):
         work = tempfile.mkdtemp(prefix="cleanroom-e2e-recipe-")
         self.addCleanup(shutil.rmtree, work, True)
         suffix = secrets.token_hex(3)
+        for name, text in (("customer_data_org_a.csv", ORG_A_CSV),
+                           ("customer_data_org_b.csv", ORG_B_CSV)):
+            with open(os.path.join(work, name), "w") as f:
+                f.write(text)
         prologue = (f"export AWS_REGION={harness.REGION}\nexport RANDOM_SUFFIX={suffix}\n"
                     "export S3_BUCKET_ORG_A=clean-rooms-data-a-${RANDOM_SUFFIX}\n"
                     "export S3_BUCKET_ORG_B=clean-rooms-data-b-${RANDOM_SUFFIX}\n"
@@ -242,6 +222,13 @@ class CrawlFormatsTest(CrawlTestBase):
         self.assertEqual(table["Parameters"]["classification"], "json")
         parts = self.glue.get_partitions(DatabaseName=self.database, TableName="events")
         self.assertEqual(sorted(p["Values"][0] for p in parts["Partitions"]), ["1", "2"])
+        # The corrupt object was skipped and named in the crawl's log summary.
+        finished = [r for r in self.server.log_records() if r.get("msg") == "crawl finished"
+                    and r.get("crawler") == f"events-{self.suffix}"]
+        self.assertTrue(finished)
+        notes = "\n".join(finished[-1].get("messages", []))
+        self.assertIn(f"s3://{self.bucket}/events/day=2/broken.parquet", notes)
+        self.assertNotIn("skip.csv", notes)
 
     def test_recrawl_updates_the_schema(self):
         key = "people/p.csv"

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "engine/string_object.h"
 #include "gtest/gtest.h"
 
 namespace cleanroom::engine {
@@ -40,28 +41,8 @@ TEST(EngineTest, ExternalAccessIsDisabledAndLocked) {
   EXPECT_FALSE(unlock.ok());
 }
 
-// An in-memory object that counts how often it is opened.
-class StringObject final : public ObjectReader {
- public:
-  explicit StringObject(const std::string* data) : data_(data) {}
-  absl::Status ReadAt(uint64_t offset, char* buf, size_t n) override {
-    if (offset + n > data_->size()) return absl::OutOfRangeError("past the end");
-    std::memcpy(buf, data_->data() + offset, n);
-    return absl::OkStatus();
-  }
-
- private:
-  const std::string* data_;
-};
-
 GrantedObject Object(const std::string* data, std::atomic<int>* opens = nullptr) {
-  GrantedObject object;
-  object.size = data->size();
-  object.open = [data, opens]() -> absl::StatusOr<std::unique_ptr<ObjectReader>> {
-    if (opens != nullptr) ++*opens;
-    return std::make_unique<StringObject>(data);
-  };
-  return object;
+  return StringGrantedObject(data, opens);
 }
 
 TEST(EngineTest, ReadsGrantedObjects) {
