@@ -144,7 +144,7 @@ def main():
 
         server = harness.Server()
         server.start()
-        account = server.create_account("bench")
+        account = server.admin  # the bootstrap administrator, an ordinary account here
         s3 = server.client("s3", account)
         iam = server.client("iam", account)
         glue = server.client("glue", account)
