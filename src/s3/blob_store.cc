@@ -91,9 +91,21 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& ro
   }
   bool created_blobs = false;
   bool created_tmp = false;
-  RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/blobs"), &created_blobs));
+  const std::string blobs_dir = StrCat(root, "/blobs");
+  RETURN_IF_ERROR(EnsureDirectory(blobs_dir, &created_blobs));
   RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/tmp"), &created_tmp));
   if (created_blobs || created_tmp) RETURN_IF_ERROR(FsyncDirectory(root));
+  // Every shard directory exists from the start, so committing a blob never has to create one
+  // (and make its parent durable) on the write path.
+  bool created_shard = false;
+  for (int shard = 0; shard < 256; ++shard) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const char name[2] = {kHex[shard >> 4], kHex[shard & 15]};
+    bool created = false;
+    RETURN_IF_ERROR(EnsureDirectory(StrCat(blobs_dir, "/", std::string_view(name, 2)), &created));
+    created_shard = created_shard || created;
+  }
+  if (created_shard) RETURN_IF_ERROR(FsyncDirectory(blobs_dir));
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root), master_key));
 }
 

@@ -39,10 +39,11 @@ struct GcStats {
 // outlive the store and every reader and writer it created.
 class BlobStore {
  public:
-  // Opens the store rooted at `root_dir`, creating it and its `blobs/` and `tmp/`
-  // subdirectories if absent. `master_key` may be null, in which case encrypted blobs can be
-  // neither written nor read. Returns kFailedPrecondition if a path that should be a
-  // directory is something else, or an errno-derived error (e.g. kPermissionDenied).
+  // Opens the store rooted at `root_dir`, creating it, its `blobs/` and `tmp/` subdirectories
+  // and the 256 shard directories `blobs/00` ... `blobs/ff` if absent. `master_key` may be null, in
+  // which case encrypted blobs can be neither written nor read. Returns kFailedPrecondition if a
+  // path that should be a directory is something else, or an errno-derived error (e.g.
+  // kPermissionDenied).
   static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::string& root_dir,
                                                          const crypto::MasterKey* master_key);
 

@@ -19,6 +19,10 @@ namespace {
 
 // Size of the output buffer: data reaches the file in writes of about this size.
 constexpr size_t kOutBufferSize = size_t{1} << 20;
+// Once this many bytes were written since the last hint, the writer asks the kernel to start
+// writing them back, so that the fdatasync in Commit() does not have to write a large blob
+// all at once after the last byte arrived.
+constexpr uint64_t kWritebackStep = uint64_t{8} << 20;
 static_assert(kOutBufferSize >= kBlobChunkSize + crypto::kAeadTagSize);
 static_assert(kOutBufferSize >= kBlobHeaderFixedSize + kBlobMaxWrappedKeySize);
 
@@ -60,18 +64,25 @@ absl::Status BlobWriter::Append(std::string_view data) {
 }
 
 absl::Status BlobWriter::AppendPlain(std::string_view data) {
-  while (!data.empty()) {
-    if (out_len_ == 0 && data.size() >= kOutBufferSize) {
-      // Large appends bypass the buffer.
-      return WriteFull(fd_.get(), data);
-    }
-    const size_t take = std::min(kOutBufferSize - out_len_, data.size());
-    std::memcpy(out_.get() + out_len_, data.data(), take);
-    out_len_ += take;
-    data.remove_prefix(take);
-    if (out_len_ == kOutBufferSize) RETURN_IF_ERROR(Flush());
+  if (data.size() < kOutBufferSize - out_len_) {
+    std::memcpy(out_.get() + out_len_, data.data(), data.size());
+    out_len_ += data.size();
+    return absl::OkStatus();
   }
+  // Enough for a large write: send what is buffered (at first, the header) and `data` in one
+  // call, without copying `data`.
+  RETURN_IF_ERROR(WritevFull(fd_.get(), std::string_view(out_.get(), out_len_), data));
+  Written(out_len_ + data.size());
+  out_len_ = 0;
   return absl::OkStatus();
+}
+
+void BlobWriter::Written(uint64_t n) {
+  file_size_ += n;
+  if (file_size_ - writeback_from_ >= kWritebackStep) {
+    StartWriteback(fd_.get(), writeback_from_, file_size_ - writeback_from_);
+    writeback_from_ = file_size_;
+  }
 }
 
 absl::Status BlobWriter::AppendEncrypted(std::string_view data) {
@@ -117,6 +128,7 @@ absl::Status BlobWriter::Reserve(size_t n) {
 
 absl::Status BlobWriter::Flush() {
   RETURN_IF_ERROR(WriteFull(fd_.get(), std::string_view(out_.get(), out_len_)));
+  Written(out_len_);
   out_len_ = 0;
   return absl::OkStatus();
 }
@@ -147,19 +159,22 @@ absl::Status BlobWriter::Finish() {
   char size_field[8];
   for (int i = 0; i < 8; ++i) size_field[i] = static_cast<char>(size_ >> (56 - 8 * i));
   RETURN_IF_ERROR(PwriteFull(fd_.get(), std::string_view(size_field, 8), kBlobPlaintextSizeOffset));
-  while (::fsync(fd_.get()) != 0) {
-    if (errno != EINTR) return ErrnoError(errno, "fsync blob");
-  }
+  // The file's data and size must be durable before its name is: fdatasync covers both (the
+  // timestamps fsync would add are not needed to read the blob back).
+  RETURN_IF_ERROR(SyncFileData(fd_.get()));
   RETURN_IF_ERROR(fd_.Close());
 
+  // BlobStore::Open creates every shard directory; recreate one that has gone missing.
   const std::string shard_dir = BlobShardDir(root_, id_);
-  bool created = false;
-  RETURN_IF_ERROR(EnsureDirectory(shard_dir, &created));
-  if (created) RETURN_IF_ERROR(FsyncDirectory(StrCat(root_, "/blobs")));
-
   const std::string final_path = BlobPath(root_, id_);
   if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
-    return ErrnoError(errno, "rename blob into place");
+    if (errno != ENOENT) return ErrnoError(errno, "rename blob into place");
+    bool created = false;
+    RETURN_IF_ERROR(EnsureDirectory(shard_dir, &created));
+    if (created) RETURN_IF_ERROR(FsyncDirectory(StrCat(root_, "/blobs")));
+    if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
+      return ErrnoError(errno, "rename blob into place");
+    }
   }
   absl::Status synced = FsyncDirectory(shard_dir);
   if (!synced.ok()) {

@@ -23,9 +23,10 @@ struct BlobInfo {
 };
 
 // Writes one blob: Append() the bytes, then Commit() to make the blob visible, or Abort().
-// Data goes to `<root>/tmp/<id>.tmp` through an internal 1 MiB buffer, so memory use does not
-// grow with the object. Commit() makes the blob durable (fsync of the file and its directory)
-// and atomically visible under its id; a crash before then leaves only a temp file, which
+// Data goes to `<root>/tmp/<id>.tmp` through an internal 1 MiB buffer (appends of 1 MiB or
+// more are written without copying), so memory use does not grow with the object. Commit()
+// makes the blob durable (fdatasync of the file, then rename and fsync of its directory) and
+// atomically visible under its id; a crash before then leaves only a temp file, which
 // BlobStore::CollectGarbage removes.
 //
 // Obtained from BlobStore::NewWriter. Not thread-safe (one writer per stream). Destroying a
@@ -46,8 +47,8 @@ class BlobWriter {
   // same error. Returns kFailedPrecondition after Commit() or Abort().
   absl::Status Append(std::string_view data);
 
-  // Writes out buffered data, fsyncs the file, renames it to its final path and fsyncs that
-  // directory. On failure the temp file is removed and no blob is created. Returns
+  // Writes out buffered data, fdatasyncs the file, renames it to its final path and fsyncs
+  // that directory. On failure the temp file is removed and no blob is created. Returns
   // kFailedPrecondition if already committed or aborted.
   absl::StatusOr<BlobInfo> Commit();
 
@@ -71,6 +72,9 @@ class BlobWriter {
   // Makes room for `n` more bytes in the output buffer, flushing it if needed.
   absl::Status Reserve(size_t n);
   absl::Status Flush();
+  // Accounts for `n` bytes written to the file and hints the kernel to write them back once
+  // enough have accumulated.
+  void Written(uint64_t n);
   absl::Status Finish();
   // Records `status` as the writer's failure and removes the temp file.
   absl::Status Fail(absl::Status status);
@@ -84,6 +88,8 @@ class BlobWriter {
   std::string data_key_;
   crypto::Digest md5_;
   uint64_t size_ = 0;
+  uint64_t file_size_ = 0;       // bytes written to the file so far
+  uint64_t writeback_from_ = 0;  // file offset up to which writeback was requested
   State state_ = State::kOpen;
   absl::Status failure_;
 

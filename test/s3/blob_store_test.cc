@@ -639,6 +639,26 @@ TEST_F(BlobStoreTest, OpenCreatesDirectoriesAndRejectsAFileAsRoot) {
   EXPECT_TRUE(fs::is_directory(base_ + "/a/b/tmp"));
 }
 
+TEST_F(BlobStoreTest, OpenCreatesEveryShardDirectory) {
+  size_t shards = 0;
+  for (const auto& entry : fs::directory_iterator(root_ + "/blobs")) {
+    EXPECT_TRUE(entry.is_directory()) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().size(), 2u) << entry.path();
+    ++shards;
+  }
+  EXPECT_EQ(shards, 256u);
+}
+
+TEST_F(BlobStoreTest, CommitRecreatesAMissingShardDirectory) {
+  for (const auto& entry : fs::directory_iterator(root_ + "/blobs")) fs::remove(entry.path());
+  const std::string data = MakeData(5000, 9);
+  const BlobInfo info = Write(data, false);
+  ASSERT_TRUE(IsValidBlobId(info.id));
+  auto read = ReadRange(info.id, 0, data.size());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(*read == data);
+}
+
 TEST_F(BlobStoreTest, ConcurrentWritersAndReaders) {
   constexpr int kThreads = 4;
   constexpr int kBlobsPerThread = 8;
