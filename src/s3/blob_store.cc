@@ -109,7 +109,7 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& ro
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root), master_key));
 }
 
-absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt) {
+absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt, bool compute_md5) {
   if (encrypt && master_key_ == nullptr) {
     return absl::FailedPreconditionError("cannot encrypt: no master key is configured");
   }
@@ -134,7 +134,8 @@ absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt) {
     return ErrnoError(error, "create blob temp file");
   }
   return std::unique_ptr<BlobWriter>(new BlobWriter(root_, std::move(id), std::move(fd),
-                                                    EncodeBlobHeader(header), std::move(data_key)));
+                                                    EncodeBlobHeader(header), std::move(data_key),
+                                                    compute_md5));
 }
 
 absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenReader(const std::string& id,

@@ -53,9 +53,11 @@ class BlobStore {
   const std::string& root() const { return root_; }
 
   // Starts a new blob with a fresh random id; if `encrypt`, it gets a fresh random data key
-  // wrapped with the master key. Returns kFailedPrecondition if `encrypt` and there is no
-  // master key; an errno-derived error if the temp file cannot be created.
-  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(bool encrypt);
+  // wrapped with the master key. The writer computes the MD5 of the plaintext for BlobInfo
+  // unless `compute_md5` is false (for callers that already hash the bytes they append).
+  // Returns kFailedPrecondition if `encrypt` and there is no master key; an errno-derived
+  // error if the temp file cannot be created.
+  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(bool encrypt, bool compute_md5 = true);
 
   // Returns a stream of the plaintext bytes [offset, offset + length) of blob `id`.
   // Returns kInvalidArgument if `id` is malformed; kNotFound if there is no such blob;

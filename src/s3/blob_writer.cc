@@ -29,14 +29,15 @@ static_assert(kOutBufferSize >= kBlobHeaderFixedSize + kBlobMaxWrappedKeySize);
 }  // namespace
 
 BlobWriter::BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
-                       std::string data_key)
+                       std::string data_key, bool compute_md5)
     : root_(std::move(root)),
       id_(std::move(id)),
       temp_path_(BlobTempPath(root_, id_)),
       fd_(std::move(fd)),
       encrypted_(!data_key.empty()),
       data_key_(std::move(data_key)),
-      md5_(crypto::Digest::Algorithm::kMd5),
+      md5_(compute_md5 ? std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5)
+                       : nullptr),
       out_(std::make_unique_for_overwrite<char[]>(kOutBufferSize)) {
   std::memcpy(out_.get(), header.data(), header.size());
   out_len_ = header.size();
@@ -56,7 +57,7 @@ absl::Status BlobWriter::Append(std::string_view data) {
   if (data.size() > kBlobMaxPlaintextSize - size_) {
     return Fail(absl::OutOfRangeError("blob too large"));
   }
-  md5_.Update(data);
+  if (md5_) md5_->Update(data);
   size_ += data.size();
   absl::Status status = encrypted_ ? AppendEncrypted(data) : AppendPlain(data);
   if (!status.ok()) return Fail(std::move(status));
@@ -144,7 +145,7 @@ absl::StatusOr<BlobInfo> BlobWriter::Commit() {
   BlobInfo info;
   info.id = id_;
   info.size = size_;
-  info.md5 = md5_.Finish();
+  if (md5_) info.md5 = md5_->Finish();
   info.encrypted = encrypted_;
   return info;
 }

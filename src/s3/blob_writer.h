@@ -18,7 +18,9 @@ namespace cleanroom::s3 {
 struct BlobInfo {
   std::string id;     // 32 lower-case hex characters
   uint64_t size = 0;  // plaintext bytes
-  std::string md5;    // raw 16-byte MD5 of the plaintext (the S3 ETag of a simple object)
+  // Raw 16-byte MD5 of the plaintext (the S3 ETag of a simple object); empty if the writer
+  // was told not to compute it (BlobStore::NewWriter).
+  std::string md5;
   bool encrypted = false;
 };
 
@@ -63,7 +65,7 @@ class BlobWriter {
   // `fd` is the open temp file, `header` the encoded file header (its plaintext size is
   // filled in by Commit) and `data_key` the raw data key, empty for an unencrypted blob.
   BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
-             std::string data_key);
+             std::string data_key, bool compute_md5);
 
   absl::Status AppendPlain(std::string_view data);
   absl::Status AppendEncrypted(std::string_view data);
@@ -86,7 +88,7 @@ class BlobWriter {
   ScopedFd fd_;
   const bool encrypted_;
   std::string data_key_;
-  crypto::Digest md5_;
+  std::unique_ptr<crypto::Digest> md5_;  // null when not computing the MD5
   uint64_t size_ = 0;
   uint64_t file_size_ = 0;       // bytes written to the file so far
   uint64_t writeback_from_ = 0;  // file offset up to which writeback was requested
