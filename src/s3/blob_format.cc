@@ -46,7 +46,10 @@ absl::Status ValidateBlobId(std::string_view id) {
   return absl::InvalidArgumentError("invalid blob id: expected 32 lower-case hex characters");
 }
 
-std::string NewBlobId(Random& random) { return HexEncode(random.Bytes(kBlobIdLength / 2)); }
+std::string NewBlobId(Random& random, uint8_t shard) {
+  return HexEncode(
+      StrCat(std::string(1, static_cast<char>(shard)), random.Bytes(kBlobIdLength / 2 - 1)));
+}
 
 std::string BlobShardDir(const std::string& root, std::string_view id) {
   return StrCat(root, "/blobs/", id.substr(0, 2));
@@ -54,10 +57,6 @@ std::string BlobShardDir(const std::string& root, std::string_view id) {
 
 std::string BlobPath(const std::string& root, std::string_view id) {
   return StrCat(root, "/blobs/", id.substr(0, 2), "/", id);
-}
-
-std::string BlobTempPath(const std::string& root, std::string_view id) {
-  return StrCat(root, "/tmp/", id, ".tmp");
 }
 
 std::string BlobKeyContext(std::string_view id) { return StrCat("blob:", id); }

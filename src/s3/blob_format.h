@@ -56,14 +56,13 @@ inline constexpr size_t kBlobAadSize = kBlobIdLength + 8 + 1;
 bool IsValidBlobId(std::string_view id);
 // OK if IsValidBlobId(id), else kInvalidArgument.
 absl::Status ValidateBlobId(std::string_view id);
-// A fresh random blob id (128 bits from `random`).
-std::string NewBlobId(Random& random);
+// A fresh blob id in shard `shard` (its first two hex characters), the other 120 bits from
+// `random`.
+std::string NewBlobId(Random& random, uint8_t shard);
 
-// `<root>/blobs/<id[0,2)>/<id>`, `<root>/blobs/<id[0,2)>` and `<root>/tmp/<id>.tmp`. `id` must
-// be valid.
+// `<root>/blobs/<id[0,2)>/<id>` and `<root>/blobs/<id[0,2)>`. `id` must be valid.
 std::string BlobPath(const std::string& root, std::string_view id);
 std::string BlobShardDir(const std::string& root, std::string_view id);
-std::string BlobTempPath(const std::string& root, std::string_view id);
 
 // The MasterKey::Wrap context that binds a data key to blob `id`.
 std::string BlobKeyContext(std::string_view id);

@@ -20,6 +20,9 @@
 namespace cleanroom::s3 {
 namespace {
 
+// New blobs go to the same shard directory this many at a time.
+constexpr uint64_t kBlobsPerShardTurn = 16;
+
 // Owns a DIR* opened with opendir.
 class ScopedDir {
  public:
@@ -109,11 +112,26 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& ro
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root), master_key));
 }
 
+BlobStore::BlobStore(std::string root, const crypto::MasterKey* master_key)
+    : root_(std::move(root)),
+      master_key_(master_key),
+      write_state_(std::make_shared<BlobWriteState>()),
+      next_blob_(SystemRandom().Uniform(256) * kBlobsPerShardTurn) {}
+
+uint8_t BlobStore::NextShard() {
+  return static_cast<uint8_t>((next_blob_.fetch_add(1) / kBlobsPerShardTurn) % 256);
+}
+
+absl::Status BlobStore::CheckCommitted(const std::string& id) {
+  if (write_state_->InProgress(id)) return absl::NotFoundError(StrCat("no such blob: ", id));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt, bool compute_md5) {
   if (encrypt && master_key_ == nullptr) {
     return absl::FailedPreconditionError("cannot encrypt: no master key is configured");
   }
-  std::string id = NewBlobId(SystemRandom());
+  std::string id = NewBlobId(SystemRandom(), NextShard());
   BlobHeader header;
   std::string data_key;
   if (encrypt) {
@@ -126,21 +144,40 @@ absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt, b
       return absl::InternalError("wrapped data key has an unexpected size");
     }
   }
-  const std::string temp_path = BlobTempPath(root_, id);
-  ScopedFd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  const std::string path = BlobPath(root_, id);
+  const std::string shard_dir = BlobShardDir(root_, id);
+  auto create = [&] {
+    return ScopedFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  };
+  ScopedFd fd = create();
+  if (!fd.valid() && errno == ENOENT) {
+    // Open() creates every shard directory; recreate one that has gone missing.
+    bool created = false;
+    absl::Status ensured = EnsureDirectory(shard_dir, &created);
+    if (ensured.ok() && created) ensured = FsyncDirectory(StrCat(root_, "/blobs"));
+    if (!ensured.ok()) {
+      explicit_bzero(data_key.data(), data_key.size());
+      return ensured;
+    }
+    fd = create();
+  }
   if (!fd.valid()) {
     const int error = errno;
     explicit_bzero(data_key.data(), data_key.size());
-    return ErrnoError(error, "create blob temp file");
+    return ErrnoError(error, "create blob file");
   }
-  return std::unique_ptr<BlobWriter>(new BlobWriter(root_, std::move(id), std::move(fd),
-                                                    EncodeBlobHeader(header), std::move(data_key),
-                                                    compute_md5));
+  write_state_->Started(id);
+  std::shared_future<absl::Status> dir_synced = write_state_->syncer().Request(shard_dir);
+  return std::unique_ptr<BlobWriter>(
+      new BlobWriter(root_, std::move(id), std::move(fd), EncodeBlobHeader(header),
+                     std::move(data_key), compute_md5, write_state_, std::move(dir_synced)));
 }
 
 absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenReader(const std::string& id,
                                                                         uint64_t offset,
                                                                         uint64_t length) {
+  RETURN_IF_ERROR(ValidateBlobId(id));
+  RETURN_IF_ERROR(CheckCommitted(id));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, BlobReader::Open(root_, id, master_key_));
   RETURN_IF_ERROR(reader->SetRange(offset, length));
   return std::unique_ptr<http::BodyReader>(std::move(reader));
@@ -151,6 +188,7 @@ absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
   uint64_t total = 0;
   for (const BlobRef& part : parts) {
     RETURN_IF_ERROR(ValidateBlobId(part.id));
+    RETURN_IF_ERROR(CheckCommitted(part.id));
     if (part.size > kBlobMaxPlaintextSize - total) {
       return absl::OutOfRangeError("parts too large");
     }
@@ -166,6 +204,7 @@ absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
 
 absl::StatusOr<uint64_t> BlobStore::Size(const std::string& id) {
   RETURN_IF_ERROR(ValidateBlobId(id));
+  RETURN_IF_ERROR(CheckCommitted(id));
   const std::string path = BlobPath(root_, id);
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {

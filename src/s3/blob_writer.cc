@@ -28,12 +28,31 @@ static_assert(kOutBufferSize >= kBlobHeaderFixedSize + kBlobMaxWrappedKeySize);
 
 }  // namespace
 
+void BlobWriteState::Started(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_progress_.insert(id);
+}
+
+void BlobWriteState::Finished(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_progress_.erase(id);
+}
+
+bool BlobWriteState::InProgress(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_progress_.count(id) != 0;
+}
+
 BlobWriter::BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
-                       std::string data_key, bool compute_md5)
+                       std::string data_key, bool compute_md5,
+                       std::shared_ptr<BlobWriteState> state,
+                       std::shared_future<absl::Status> dir_synced)
     : root_(std::move(root)),
       id_(std::move(id)),
-      temp_path_(BlobTempPath(root_, id_)),
+      path_(BlobPath(root_, id_)),
       fd_(std::move(fd)),
+      write_state_(std::move(state)),
+      dir_synced_(std::move(dir_synced)),
       encrypted_(!data_key.empty()),
       data_key_(std::move(data_key)),
       md5_(compute_md5 ? std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5)
@@ -142,6 +161,7 @@ absl::StatusOr<BlobInfo> BlobWriter::Commit() {
   absl::Status status = Finish();
   if (!status.ok()) return Fail(std::move(status));
   state_ = State::kCommitted;
+  write_state_->Finished(id_);
   BlobInfo info;
   info.id = id_;
   info.size = size_;
@@ -160,48 +180,32 @@ absl::Status BlobWriter::Finish() {
   char size_field[8];
   for (int i = 0; i < 8; ++i) size_field[i] = static_cast<char>(size_ >> (56 - 8 * i));
   RETURN_IF_ERROR(PwriteFull(fd_.get(), std::string_view(size_field, 8), kBlobPlaintextSizeOffset));
-  // The file's data and size must be durable before its name is: fdatasync covers both (the
-  // timestamps fsync would add are not needed to read the blob back).
+  // The file's data and the size and block map needed to read it back: fdatasync covers both
+  // (the timestamps fsync would add are not needed).
   RETURN_IF_ERROR(SyncFileData(fd_.get()));
   RETURN_IF_ERROR(fd_.Close());
-
-  // BlobStore::Open creates every shard directory; recreate one that has gone missing.
-  const std::string shard_dir = BlobShardDir(root_, id_);
-  const std::string final_path = BlobPath(root_, id_);
-  if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
-    if (errno != ENOENT) return ErrnoError(errno, "rename blob into place");
-    bool created = false;
-    RETURN_IF_ERROR(EnsureDirectory(shard_dir, &created));
-    if (created) RETURN_IF_ERROR(FsyncDirectory(StrCat(root_, "/blobs")));
-    if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
-      return ErrnoError(errno, "rename blob into place");
-    }
-  }
-  absl::Status synced = FsyncDirectory(shard_dir);
-  if (!synced.ok()) {
-    // The blob is visible but may not survive a crash; do not report it as committed.
-    ::unlink(final_path.c_str());
-    return synced;
-  }
-  return absl::OkStatus();
+  // The file's directory entry: its fsync was requested when the file was created and has
+  // normally finished by now.
+  return dir_synced_.get();
 }
 
 absl::Status BlobWriter::Fail(absl::Status status) {
   state_ = State::kFailed;
   failure_ = status;
-  RemoveTempFile();
+  RemoveFile();
   return status;
 }
 
 void BlobWriter::Abort() {
   if (state_ != State::kOpen) return;
   state_ = State::kAborted;
-  RemoveTempFile();
+  RemoveFile();
 }
 
-void BlobWriter::RemoveTempFile() {
+void BlobWriter::RemoveFile() {
   fd_.Reset();
-  ::unlink(temp_path_.c_str());  // Best effort: a leftover temp file is collected as garbage.
+  ::unlink(path_.c_str());  // Best effort: a leftover file is collected as garbage.
+  write_state_->Finished(id_);
 }
 
 }  // namespace cleanroom::s3
