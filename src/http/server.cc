@@ -16,6 +16,7 @@
 #include <chrono>
 #include <exception>
 #include <limits>
+#include <memory>
 
 #include "common/logging.h"
 #include "common/strings.h"
@@ -195,17 +196,18 @@ std::optional<uint64_t> WriteResponse(FdStream& stream, const Request& req, Resp
   }
   if (stream.WriteAll(head)) return std::nullopt;
   if (!send_body) return 0;
-  std::string buf(1024 * 1024, '\0');
+  constexpr size_t kChunk = 1024 * 1024;
+  auto buf = std::make_unique_for_overwrite<char[]>(kChunk);  // no need to zero it
   uint64_t remaining = resp.stream_length;
   while (remaining > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
-    absl::StatusOr<size_t> got = resp.stream->Read(buf.data(), want);
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kChunk));
+    absl::StatusOr<size_t> got = resp.stream->Read(buf.get(), want);
     if (!got.ok() || *got == 0) {
       Log(LogLevel::kError, "response body stream failed",
           {{"path", req.path}, {"error", got.ok() ? "short stream" : got.status().ToString()}});
       return std::nullopt;  // cannot signal the error mid-body: close the connection
     }
-    if (stream.WriteAll(std::string_view(buf.data(), *got))) return std::nullopt;
+    if (stream.WriteAll(std::string_view(buf.get(), *got))) return std::nullopt;
     remaining -= *got;
   }
   return resp.stream_length;

@@ -1,4 +1,6 @@
 // Object-level S3 operations: put, copy, get/head (ranges, conditions), delete and multipart.
+#include <memory>
+
 #include "common/aws_error.h"
 #include "common/clock.h"
 #include "common/encoding.h"
@@ -162,20 +164,20 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   // two buffers and has its MD5 computed on a helper thread, so that hashing piece i overlaps
   // with writing piece i and receiving piece i + 1. The buffers outlive the verifier, whose
   // helper may still be reading one of them.
-  std::string buffers[2];
+  std::unique_ptr<char[]> buffers[2];
   ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
                    BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize}));
   const bool pipelined = verifier->md5_in_background();
   // The verifier computes the MD5 (the ETag) anyway; the writer need not hash again.
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
                    blobs_->NewWriter(encrypt, /*compute_md5=*/false));
-  for (std::string& buf : buffers) {
-    buf.resize(kBodyBufferSize);
+  for (auto& buf : buffers) {
+    buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);  // no need to zero it
     if (!pipelined) break;
   }
   for (size_t i = 0;; i = pipelined ? 1 - i : 0) {
-    std::string& buf = buffers[i];
-    absl::StatusOr<size_t> n = verifier->Read(buf.data(), buf.size());
+    char* buf = buffers[i].get();
+    absl::StatusOr<size_t> n = verifier->Read(buf, kBodyBufferSize);
     if (!n.ok()) {
       writer->Abort();
       absl::Status st = n.status();
@@ -196,7 +198,7 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
       return st;
     }
     if (*n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), *n)));
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf, *n)));
   }
   ASSIGN_OR_RETURN(BlobInfo info, writer->Commit());
   info.md5 = verifier->md5();
@@ -282,11 +284,11 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
   ASSIGN_OR_RETURN(std::unique_ptr<http::BodyReader> reader,
                    blobs_->OpenConcatReader(from->parts, 0, from->size));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_->NewWriter(encrypt));
-  std::string buf(1024 * 1024, '\0');
+  auto buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);
   for (;;) {
-    ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    ASSIGN_OR_RETURN(size_t n, reader->Read(buf.get(), kBodyBufferSize));
     if (n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf.get(), n)));
   }
   ASSIGN_OR_RETURN(BlobInfo info, writer->Commit());
   ObjectVersion v;
