@@ -194,10 +194,7 @@ absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
     }
     total += part.size;
   }
-  if (offset > total || length > total - offset) {
-    return absl::OutOfRangeError(
-        StrCat("range [", offset, ", +", length, ") exceeds the object's ", total, " bytes"));
-  }
+  RETURN_IF_ERROR(CheckByteRange(offset, length, total, "object"));
   return std::unique_ptr<http::BodyReader>(
       std::make_unique<ConcatBlobReader>(root_, master_key_, parts, offset, length));
 }
@@ -205,17 +202,8 @@ absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
 absl::StatusOr<uint64_t> BlobStore::Size(const std::string& id) {
   RETURN_IF_ERROR(ValidateBlobId(id));
   RETURN_IF_ERROR(CheckCommitted(id));
-  const std::string path = BlobPath(root_, id);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return absl::NotFoundError(StrCat("no such blob: ", id));
-    return ErrnoError(errno, StrCat("open blob ", id));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, StrCat("stat blob ", id));
-  if (!S_ISREG(st.st_mode)) return absl::DataLossError(StrCat("blob ", id, " is not a file"));
-  ASSIGN_OR_RETURN(BlobHeader header, ReadBlobHeader(fd.get(), static_cast<uint64_t>(st.st_size)));
-  return header.plaintext_size;
+  ASSIGN_OR_RETURN(OpenedBlobFile file, OpenBlobFile(root_, id));
+  return file.header.plaintext_size;
 }
 
 absl::Status BlobStore::Delete(const std::string& id) {
