@@ -59,7 +59,7 @@ class BlobStore {
   // (16 blobs in a row), so that concurrent writers can share one directory fsync. The writer
   // computes the MD5 of the plaintext for BlobInfo unless `compute_md5` is false (for callers that
   // already hash the bytes they append). Returns kFailedPrecondition if `encrypt` and there is no
-  // master key; an errno-derived error if the temp file cannot be created.
+  // master key; an errno-derived error if the blob file cannot be created.
   absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(bool encrypt, bool compute_md5 = true);
 
   // Returns a stream of the plaintext bytes [offset, offset + length) of blob `id`.

@@ -71,7 +71,7 @@ class BlobWriter {
   uint64_t size() const { return size_; }
 
   // Appends `data` to the blob. On an I/O failure (e.g. kResourceExhausted when the disk is
-  // full) the writer is finished: its temp file is removed and every later call returns the
+  // full) the writer is finished: its file is removed and every later call returns the
   // same error. Returns kFailedPrecondition after Commit() or Abort().
   absl::Status Append(std::string_view data);
 
