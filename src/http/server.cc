@@ -16,6 +16,7 @@
 #include <chrono>
 #include <exception>
 #include <limits>
+#include <memory>
 
 #include "common/logging.h"
 #include "common/strings.h"
@@ -29,8 +30,19 @@ namespace bhttp = boost::beast::http;
 
 using Parser = bhttp::request_parser<bhttp::buffer_body>;
 
-// Streams the request body out of Beast's parser, sending "100 Continue" on first use when
-// the client asked for it.
+// Size of the connection's read buffer. Beast reads at most min(64 KiB, free capacity) per
+// recv(), and an empty flat_buffer has almost none, so without a reservation a chunked body
+// would arrive in 512-byte reads.
+constexpr size_t kConnectionBufferSize = 64 * 1024;
+
+// Streams the request body, sending "100 Continue" on first use when the client asked for it.
+//
+// A Content-Length body bypasses Beast's body parsing: the bytes that arrived with the head are
+// taken from `buffer`, the rest is received straight into the caller's buffer with reads as
+// large as the caller asks for, so body bytes are copied once (kernel to caller). A chunked
+// body goes through Beast's parser, which removes the framing. Either way Read() fills the
+// caller's buffer unless the body ends first, and leaves bytes of a pipelined next request in
+// `buffer`.
 class ParserBodyReader final : public BodyReader {
  public:
   ParserBodyReader(FdStream& stream, beast::flat_buffer& buffer, Parser& parser,
@@ -39,10 +51,15 @@ class ParserBodyReader final : public BodyReader {
         buffer_(buffer),
         parser_(parser),
         expect_continue_(expect_continue),
-        limit_(limit) {}
+        limit_(limit) {
+    if (!parser_.is_done() && !parser_.chunked() && parser_.content_length()) {
+      direct_ = true;
+      remaining_ = *parser_.content_length();
+    }
+  }
 
   absl::StatusOr<size_t> Read(char* buf, size_t n) override {
-    if (parser_.is_done() || n == 0) return size_t{0};
+    if (done() || n == 0) return size_t{0};
     if (!error_.ok()) return error_;
     if (expect_continue_ && !continue_sent_) {
       continue_sent_ = true;
@@ -50,34 +67,68 @@ class ParserBodyReader final : public BodyReader {
         return Fail(absl::AbortedError("client went away"));
       }
     }
+    absl::StatusOr<size_t> got = direct_ ? ReadDirect(buf, n) : ReadThroughParser(buf, n);
+    if (!got.ok()) return got;
+    received_ += *got;
+    if (received_ > limit_) return Fail(absl::OutOfRangeError("request body exceeds the limit"));
+    return got;
+  }
+
+  // True once the whole body has been read (always true for a request without a body).
+  bool done() const { return direct_ ? remaining_ == 0 : parser_.is_done(); }
+  bool continue_sent() const { return continue_sent_; }
+  bool failed() const { return !error_.ok(); }
+
+ private:
+  absl::StatusOr<size_t> ReadDirect(char* buf, size_t n) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(n, remaining_));
+    size_t got = 0;
+    if (buffer_.size() > 0) {
+      got = std::min(want, buffer_.size());
+      boost::asio::buffer_copy(boost::asio::buffer(buf, got), buffer_.data());
+      buffer_.consume(got);
+    }
+    while (got < want) {
+      boost::system::error_code ec;
+      const size_t k = stream_.read_some(boost::asio::buffer(buf + got, want - got), ec);
+      if (ec) return Fail(SocketError(ec));
+      got += k;
+    }
+    remaining_ -= got;
+    return got;
+  }
+
+  absl::StatusOr<size_t> ReadThroughParser(char* buf, size_t n) {
     auto& body = parser_.get().body();
     body.data = buf;
     body.size = n;
     boost::system::error_code ec;
     bhttp::read(stream_, buffer_, parser_, ec);
     if (ec == bhttp::error::need_buffer) ec = {};
-    size_t got = n - body.size;
+    const size_t got = n - body.size;
     body.data = nullptr;
     body.size = 0;
-    received_ += got;
-    if (received_ > limit_) return Fail(absl::OutOfRangeError("request body exceeds the limit"));
     if (ec) {
-      if (ec == boost::asio::error::timed_out) {
-        return Fail(absl::DeadlineExceededError("timed out reading the request body"));
-      }
-      if (ec == bhttp::error::partial_message || ec == boost::asio::error::eof ||
-          ec == boost::asio::error::connection_reset) {
-        return Fail(absl::AbortedError("client closed the connection mid-body"));
-      }
+      if (ec == bhttp::error::partial_message) return Fail(SocketError(boost::asio::error::eof));
+      if (IsSocketError(ec)) return Fail(SocketError(ec));
       return Fail(absl::InvalidArgumentError(StrCat("malformed request body: ", ec.message())));
     }
     return got;
   }
 
-  bool continue_sent() const { return continue_sent_; }
-  bool failed() const { return !error_.ok(); }
+  static bool IsSocketError(const boost::system::error_code& ec) {
+    return ec == boost::asio::error::timed_out || ec == boost::asio::error::eof ||
+           ec == boost::asio::error::connection_reset;
+  }
 
- private:
+  static absl::Status SocketError(const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::timed_out) {
+      return absl::DeadlineExceededError("timed out reading the request body");
+    }
+    if (IsSocketError(ec)) return absl::AbortedError("client closed the connection mid-body");
+    return absl::AbortedError(StrCat("reading the request body: ", ec.message()));
+  }
+
   absl::Status Fail(absl::Status status) {
     error_ = status;
     return status;
@@ -88,6 +139,8 @@ class ParserBodyReader final : public BodyReader {
   Parser& parser_;
   bool expect_continue_;
   bool continue_sent_ = false;
+  bool direct_ = false;
+  uint64_t remaining_ = 0;  // body bytes still to receive, when `direct_`
   uint64_t limit_;
   uint64_t received_ = 0;
   absl::Status error_;
@@ -143,17 +196,18 @@ std::optional<uint64_t> WriteResponse(FdStream& stream, const Request& req, Resp
   }
   if (stream.WriteAll(head)) return std::nullopt;
   if (!send_body) return 0;
-  std::string buf(1024 * 1024, '\0');
+  constexpr size_t kChunk = 1024 * 1024;
+  auto buf = std::make_unique_for_overwrite<char[]>(kChunk);  // no need to zero it
   uint64_t remaining = resp.stream_length;
   while (remaining > 0) {
-    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, buf.size()));
-    absl::StatusOr<size_t> got = resp.stream->Read(buf.data(), want);
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kChunk));
+    absl::StatusOr<size_t> got = resp.stream->Read(buf.get(), want);
     if (!got.ok() || *got == 0) {
       Log(LogLevel::kError, "response body stream failed",
           {{"path", req.path}, {"error", got.ok() ? "short stream" : got.status().ToString()}});
       return std::nullopt;  // cannot signal the error mid-body: close the connection
     }
-    if (stream.WriteAll(std::string_view(buf.data(), *got))) return std::nullopt;
+    if (stream.WriteAll(std::string_view(buf.get(), *got))) return std::nullopt;
     remaining -= *got;
   }
   return resp.stream_length;
@@ -274,6 +328,7 @@ void Server::AcceptLoop() {
 void Server::ServeConnection(int fd, std::string remote) {
   FdStream stream(fd, stop_fd_, options_.io_timeout_ms);
   beast::flat_buffer buffer;
+  buffer.reserve(kConnectionBufferSize);
   bool keep_alive = true;
   while (keep_alive && !stopping_) {
     Parser parser;
@@ -346,18 +401,18 @@ void Server::ServeConnection(int fd, std::string remote) {
     // The body must be consumed before the next request can be read. If the client was told
     // to wait (100-continue not sent) it will not send it; otherwise drain a bounded amount.
     keep_alive = keep_alive && msg.keep_alive() && !stopping_;
-    if (!parser.is_done()) {
+    if (!body.done()) {
       if (body.failed() || (expect_continue && !body.continue_sent())) {
         keep_alive = false;
       } else {
         char sink[64 * 1024];
         uint64_t drained = 0;
-        while (!parser.is_done() && drained < 8 * 1024 * 1024) {
+        while (!body.done() && drained < 8 * 1024 * 1024) {
           absl::StatusOr<size_t> n = body.Read(sink, sizeof(sink));
           if (!n.ok() || *n == 0) break;
           drained += *n;
         }
-        if (!parser.is_done()) keep_alive = false;
+        if (!body.done()) keep_alive = false;
       }
     }
     std::optional<uint64_t> sent = WriteResponse(stream, req, resp, keep_alive);

@@ -1,9 +1,14 @@
 #include "s3/blob_format.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "common/encoding.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "s3/blob_io.h"
 
@@ -46,7 +51,10 @@ absl::Status ValidateBlobId(std::string_view id) {
   return absl::InvalidArgumentError("invalid blob id: expected 32 lower-case hex characters");
 }
 
-std::string NewBlobId(Random& random) { return HexEncode(random.Bytes(kBlobIdLength / 2)); }
+std::string NewBlobId(Random& random, uint8_t shard) {
+  return HexEncode(
+      StrCat(std::string(1, static_cast<char>(shard)), random.Bytes(kBlobIdLength / 2 - 1)));
+}
 
 std::string BlobShardDir(const std::string& root, std::string_view id) {
   return StrCat(root, "/blobs/", id.substr(0, 2));
@@ -54,10 +62,6 @@ std::string BlobShardDir(const std::string& root, std::string_view id) {
 
 std::string BlobPath(const std::string& root, std::string_view id) {
   return StrCat(root, "/blobs/", id.substr(0, 2), "/", id);
-}
-
-std::string BlobTempPath(const std::string& root, std::string_view id) {
-  return StrCat(root, "/tmp/", id, ".tmp");
 }
 
 std::string BlobKeyContext(std::string_view id) { return StrCat("blob:", id); }
@@ -140,6 +144,29 @@ absl::StatusOr<BlobHeader> ReadBlobHeader(int fd, uint64_t file_size) {
                                       header.file_size(), " bytes its header implies"));
   }
   return header;
+}
+
+absl::StatusOr<OpenedBlobFile> OpenBlobFile(const std::string& root, std::string_view id) {
+  const std::string path = BlobPath(root, id);
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return absl::NotFoundError(StrCat("no such blob: ", id));
+    return ErrnoError(errno, StrCat("open blob ", id));
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, StrCat("stat blob ", id));
+  if (!S_ISREG(st.st_mode)) return absl::DataLossError(StrCat("blob ", id, " is not a file"));
+  ASSIGN_OR_RETURN(BlobHeader header, ReadBlobHeader(fd.get(), static_cast<uint64_t>(st.st_size)));
+  return OpenedBlobFile{std::move(fd), std::move(header)};
+}
+
+absl::Status CheckByteRange(uint64_t offset, uint64_t length, uint64_t size,
+                            std::string_view what) {
+  if (offset > size || length > size - offset) {
+    return absl::OutOfRangeError(
+        StrCat("range [", offset, ", +", length, ") exceeds the ", what, "'s ", size, " bytes"));
+  }
+  return absl::OkStatus();
 }
 
 std::array<char, crypto::kAeadNonceSize> BlobChunkNonce(uint64_t index) {

@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "common/random.h"
 #include "crypto/aead.h"
+#include "s3/blob_io.h"
 
 namespace cleanroom::s3 {
 
@@ -56,14 +57,13 @@ inline constexpr size_t kBlobAadSize = kBlobIdLength + 8 + 1;
 bool IsValidBlobId(std::string_view id);
 // OK if IsValidBlobId(id), else kInvalidArgument.
 absl::Status ValidateBlobId(std::string_view id);
-// A fresh random blob id (128 bits from `random`).
-std::string NewBlobId(Random& random);
+// A fresh blob id in shard `shard` (its first two hex characters), the other 120 bits from
+// `random`.
+std::string NewBlobId(Random& random, uint8_t shard);
 
-// `<root>/blobs/<id[0,2)>/<id>`, `<root>/blobs/<id[0,2)>` and `<root>/tmp/<id>.tmp`. `id` must
-// be valid.
+// `<root>/blobs/<id[0,2)>/<id>` and `<root>/blobs/<id[0,2)>`. `id` must be valid.
 std::string BlobPath(const std::string& root, std::string_view id);
 std::string BlobShardDir(const std::string& root, std::string_view id);
-std::string BlobTempPath(const std::string& root, std::string_view id);
 
 // The MasterKey::Wrap context that binds a data key to blob `id`.
 std::string BlobKeyContext(std::string_view id);
@@ -94,6 +94,21 @@ std::string EncodeBlobHeader(const BlobHeader& header);
 // Returns kDataLoss if the header is malformed, of an unknown version, or inconsistent with the
 // file size (e.g. a truncated file).
 absl::StatusOr<BlobHeader> ReadBlobHeader(int fd, uint64_t file_size);
+
+// A blob file opened for reading, with its validated header.
+struct OpenedBlobFile {
+  ScopedFd fd;
+  BlobHeader header;
+};
+
+// Opens the file of blob `id` under `root` read-only and reads its header. `id` must be valid.
+// Returns kNotFound if there is no such blob; kDataLoss if it is not a regular file or its
+// header is malformed or inconsistent with the file size (see ReadBlobHeader).
+absl::StatusOr<OpenedBlobFile> OpenBlobFile(const std::string& root, std::string_view id);
+
+// OK if the byte range [offset, offset + length) lies within `size` bytes; otherwise
+// kOutOfRange naming the range and `what` holds them ("blob", "object").
+absl::Status CheckByteRange(uint64_t offset, uint64_t length, uint64_t size, std::string_view what);
 
 // The GCM nonce and AAD of chunk `index` of blob `id`.
 std::array<char, crypto::kAeadNonceSize> BlobChunkNonce(uint64_t index);

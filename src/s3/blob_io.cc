@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -85,6 +86,25 @@ absl::Status WriteFull(int fd, std::string_view data) {
   return absl::OkStatus();
 }
 
+absl::Status WritevFull(int fd, std::string_view first, std::string_view second) {
+  while (!first.empty()) {
+    const size_t first_len = std::min(first.size(), kMaxTransfer);
+    const size_t second_len = std::min(second.size(), kMaxTransfer - first_len);
+    iovec iov[2] = {{const_cast<char*>(first.data()), first_len},
+                    {const_cast<char*>(second.data()), second_len}};
+    ssize_t put = ::writev(fd, iov, second_len == 0 ? 1 : 2);
+    if (put < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "writev");
+    }
+    size_t done = static_cast<size_t>(put);
+    const size_t from_first = std::min(done, first.size());
+    first.remove_prefix(from_first);
+    second.remove_prefix(done - from_first);
+  }
+  return WriteFull(fd, second);
+}
+
 absl::Status PwriteFull(int fd, std::string_view data, uint64_t offset) {
   while (!data.empty()) {
     if (offset > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
@@ -100,6 +120,22 @@ absl::Status PwriteFull(int fd, std::string_view data, uint64_t offset) {
     offset += static_cast<uint64_t>(put);
   }
   return absl::OkStatus();
+}
+
+absl::Status SyncFileData(int fd) {
+  while (::fdatasync(fd) != 0) {
+    if (errno != EINTR) return ErrnoError(errno, "fdatasync");
+  }
+  return absl::OkStatus();
+}
+
+void StartWriteback(int fd, uint64_t offset, uint64_t length) {
+  if (offset > static_cast<uint64_t>(std::numeric_limits<off_t>::max()) ||
+      length > static_cast<uint64_t>(std::numeric_limits<off_t>::max())) {
+    return;
+  }
+  (void)::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length),
+                          SYNC_FILE_RANGE_WRITE);
 }
 
 absl::Status FsyncDirectory(const std::string& path) {

@@ -50,8 +50,21 @@ absl::StatusOr<size_t> PreadFull(int fd, char* buf, size_t n, uint64_t offset);
 // Writes all of `data` at the current file position.
 absl::Status WriteFull(int fd, std::string_view data);
 
+// Writes all of `first` then all of `second` at the current file position, with as few
+// system calls as possible and without copying either into a common buffer.
+absl::Status WritevFull(int fd, std::string_view first, std::string_view second);
+
 // Writes all of `data` at `offset`.
 absl::Status PwriteFull(int fd, std::string_view data, uint64_t offset);
+
+// fdatasync(2): makes the file's data and the metadata needed to read it back (size, block
+// map) durable; unlike fsync it skips timestamps.
+absl::Status SyncFileData(int fd);
+
+// Asks the kernel to start writing back the dirty pages of [offset, offset + length) now,
+// without waiting for the I/O (sync_file_range with SYNC_FILE_RANGE_WRITE). A hint only: it
+// makes nothing durable, but lets a later SyncFileData find less to write. Errors are ignored.
+void StartWriteback(int fd, uint64_t offset, uint64_t length);
 
 // fsyncs the directory at `path` so that entries created or renamed in it are durable.
 absl::Status FsyncDirectory(const std::string& path);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -25,25 +24,16 @@ absl::StatusOr<std::unique_ptr<BlobReader>> BlobReader::Open(const std::string& 
                                                              std::string_view id,
                                                              const crypto::MasterKey* master_key) {
   RETURN_IF_ERROR(ValidateBlobId(id));
-  const std::string path = BlobPath(root, id);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return absl::NotFoundError(StrCat("no such blob: ", id));
-    return ErrnoError(errno, StrCat("open blob ", id));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, StrCat("stat blob ", id));
-  if (!S_ISREG(st.st_mode)) return absl::DataLossError(StrCat("blob ", id, " is not a file"));
-  ASSIGN_OR_RETURN(BlobHeader header, ReadBlobHeader(fd.get(), static_cast<uint64_t>(st.st_size)));
+  ASSIGN_OR_RETURN(OpenedBlobFile file, OpenBlobFile(root, id));
 
   std::string data_key;
-  if (header.encrypted) {
+  if (file.header.encrypted) {
     if (master_key == nullptr) {
       return absl::FailedPreconditionError(
           StrCat("blob ", id, " is encrypted but no master key is configured"));
     }
     absl::StatusOr<std::string> unwrapped =
-        master_key->Unwrap(header.wrapped_key, BlobKeyContext(id));
+        master_key->Unwrap(file.header.wrapped_key, BlobKeyContext(id));
     if (!unwrapped.ok()) {
       return absl::DataLossError(StrCat("cannot unwrap the data key of blob ", id, ": ",
                                         std::string(unwrapped.status().message())));
@@ -55,9 +45,9 @@ absl::StatusOr<std::unique_ptr<BlobReader>> BlobReader::Open(const std::string& 
     data_key = std::move(*unwrapped);
   }
   // Advisory only: a failure changes nothing but read-ahead.
-  (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<BlobReader>(
-      new BlobReader(std::string(id), std::move(fd), std::move(header), std::move(data_key)));
+  (void)::posix_fadvise(file.fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<BlobReader>(new BlobReader(std::string(id), std::move(file.fd),
+                                                    std::move(file.header), std::move(data_key)));
 }
 
 BlobReader::BlobReader(std::string id, ScopedFd fd, BlobHeader header, std::string data_key)
@@ -70,10 +60,7 @@ BlobReader::BlobReader(std::string id, ScopedFd fd, BlobHeader header, std::stri
 BlobReader::~BlobReader() { explicit_bzero(data_key_.data(), data_key_.size()); }
 
 absl::Status BlobReader::SetRange(uint64_t offset, uint64_t length) {
-  if (offset > size() || length > size() - offset) {
-    return absl::OutOfRangeError(
-        StrCat("range [", offset, ", +", length, ") exceeds the blob's ", size(), " bytes"));
-  }
+  RETURN_IF_ERROR(CheckByteRange(offset, length, size(), "blob"));
   pos_ = offset;
   end_ = offset + length;
   plain_begin_ = plain_end_ = 0;

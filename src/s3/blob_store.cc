@@ -20,6 +20,9 @@
 namespace cleanroom::s3 {
 namespace {
 
+// New blobs go to the same shard directory this many at a time.
+constexpr uint64_t kBlobsPerShardTurn = 16;
+
 // Owns a DIR* opened with opendir.
 class ScopedDir {
  public:
@@ -91,17 +94,44 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& ro
   }
   bool created_blobs = false;
   bool created_tmp = false;
-  RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/blobs"), &created_blobs));
+  const std::string blobs_dir = StrCat(root, "/blobs");
+  RETURN_IF_ERROR(EnsureDirectory(blobs_dir, &created_blobs));
   RETURN_IF_ERROR(EnsureDirectory(StrCat(root, "/tmp"), &created_tmp));
   if (created_blobs || created_tmp) RETURN_IF_ERROR(FsyncDirectory(root));
+  // Every shard directory exists from the start, so committing a blob never has to create one
+  // (and make its parent durable) on the write path.
+  bool created_shard = false;
+  for (int shard = 0; shard < 256; ++shard) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const char name[2] = {kHex[shard >> 4], kHex[shard & 15]};
+    bool created = false;
+    RETURN_IF_ERROR(EnsureDirectory(StrCat(blobs_dir, "/", std::string_view(name, 2)), &created));
+    created_shard = created_shard || created;
+  }
+  if (created_shard) RETURN_IF_ERROR(FsyncDirectory(blobs_dir));
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(root), master_key));
 }
 
-absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt) {
+BlobStore::BlobStore(std::string root, const crypto::MasterKey* master_key)
+    : root_(std::move(root)),
+      master_key_(master_key),
+      write_state_(std::make_shared<BlobWriteState>()),
+      next_blob_(SystemRandom().Uniform(256) * kBlobsPerShardTurn) {}
+
+uint8_t BlobStore::NextShard() {
+  return static_cast<uint8_t>((next_blob_.fetch_add(1) / kBlobsPerShardTurn) % 256);
+}
+
+absl::Status BlobStore::CheckCommitted(const std::string& id) {
+  if (write_state_->InProgress(id)) return absl::NotFoundError(StrCat("no such blob: ", id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt, bool compute_md5) {
   if (encrypt && master_key_ == nullptr) {
     return absl::FailedPreconditionError("cannot encrypt: no master key is configured");
   }
-  std::string id = NewBlobId(SystemRandom());
+  std::string id = NewBlobId(SystemRandom(), NextShard());
   BlobHeader header;
   std::string data_key;
   if (encrypt) {
@@ -114,20 +144,40 @@ absl::StatusOr<std::unique_ptr<BlobWriter>> BlobStore::NewWriter(bool encrypt) {
       return absl::InternalError("wrapped data key has an unexpected size");
     }
   }
-  const std::string temp_path = BlobTempPath(root_, id);
-  ScopedFd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  const std::string path = BlobPath(root_, id);
+  const std::string shard_dir = BlobShardDir(root_, id);
+  auto create = [&] {
+    return ScopedFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  };
+  ScopedFd fd = create();
+  if (!fd.valid() && errno == ENOENT) {
+    // Open() creates every shard directory; recreate one that has gone missing.
+    bool created = false;
+    absl::Status ensured = EnsureDirectory(shard_dir, &created);
+    if (ensured.ok() && created) ensured = FsyncDirectory(StrCat(root_, "/blobs"));
+    if (!ensured.ok()) {
+      explicit_bzero(data_key.data(), data_key.size());
+      return ensured;
+    }
+    fd = create();
+  }
   if (!fd.valid()) {
     const int error = errno;
     explicit_bzero(data_key.data(), data_key.size());
-    return ErrnoError(error, "create blob temp file");
+    return ErrnoError(error, "create blob file");
   }
-  return std::unique_ptr<BlobWriter>(new BlobWriter(root_, std::move(id), std::move(fd),
-                                                    EncodeBlobHeader(header), std::move(data_key)));
+  write_state_->Started(id);
+  std::shared_future<absl::Status> dir_synced = write_state_->syncer().Request(shard_dir);
+  return std::unique_ptr<BlobWriter>(
+      new BlobWriter(root_, std::move(id), std::move(fd), EncodeBlobHeader(header),
+                     std::move(data_key), compute_md5, write_state_, std::move(dir_synced)));
 }
 
 absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenReader(const std::string& id,
                                                                         uint64_t offset,
                                                                         uint64_t length) {
+  RETURN_IF_ERROR(ValidateBlobId(id));
+  RETURN_IF_ERROR(CheckCommitted(id));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobReader> reader, BlobReader::Open(root_, id, master_key_));
   RETURN_IF_ERROR(reader->SetRange(offset, length));
   return std::unique_ptr<http::BodyReader>(std::move(reader));
@@ -138,32 +188,22 @@ absl::StatusOr<std::unique_ptr<http::BodyReader>> BlobStore::OpenConcatReader(
   uint64_t total = 0;
   for (const BlobRef& part : parts) {
     RETURN_IF_ERROR(ValidateBlobId(part.id));
+    RETURN_IF_ERROR(CheckCommitted(part.id));
     if (part.size > kBlobMaxPlaintextSize - total) {
       return absl::OutOfRangeError("parts too large");
     }
     total += part.size;
   }
-  if (offset > total || length > total - offset) {
-    return absl::OutOfRangeError(
-        StrCat("range [", offset, ", +", length, ") exceeds the object's ", total, " bytes"));
-  }
+  RETURN_IF_ERROR(CheckByteRange(offset, length, total, "object"));
   return std::unique_ptr<http::BodyReader>(
       std::make_unique<ConcatBlobReader>(root_, master_key_, parts, offset, length));
 }
 
 absl::StatusOr<uint64_t> BlobStore::Size(const std::string& id) {
   RETURN_IF_ERROR(ValidateBlobId(id));
-  const std::string path = BlobPath(root_, id);
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return absl::NotFoundError(StrCat("no such blob: ", id));
-    return ErrnoError(errno, StrCat("open blob ", id));
-  }
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoError(errno, StrCat("stat blob ", id));
-  if (!S_ISREG(st.st_mode)) return absl::DataLossError(StrCat("blob ", id, " is not a file"));
-  ASSIGN_OR_RETURN(BlobHeader header, ReadBlobHeader(fd.get(), static_cast<uint64_t>(st.st_size)));
-  return header.plaintext_size;
+  RETURN_IF_ERROR(CheckCommitted(id));
+  ASSIGN_OR_RETURN(OpenedBlobFile file, OpenBlobFile(root_, id));
+  return file.header.plaintext_size;
 }
 
 absl::Status BlobStore::Delete(const std::string& id) {

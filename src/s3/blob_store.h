@@ -3,13 +3,15 @@
 // Object keys never become file names, so no key can reach outside the data directory. Which
 // blobs make up which object is metadata kept by the S3 service, not here.
 //
-// Blobs are written once through a BlobWriter (to `<root>/tmp/` first, then renamed into
-// place on commit), optionally encrypted at rest (SSE-S3) with a per-blob data key wrapped by
-// the server's master key, and read back as streams of plaintext byte ranges. The file format
-// is described in blob_format.h.
+// Blobs are written once through a BlobWriter (straight to their final path; see BlobWriter
+// for how a commit becomes durable), optionally encrypted at rest (SSE-S3) with a per-blob
+// data key wrapped by the server's master key, and read back as streams of plaintext byte
+// ranges. The file format is described in blob_format.h. `<root>/tmp/` held blobs being
+// written in earlier versions; it is still created and emptied by CollectGarbage.
 #ifndef CLEANROOM_S3_BLOB_STORE_H_
 #define CLEANROOM_S3_BLOB_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,10 +41,11 @@ struct GcStats {
 // outlive the store and every reader and writer it created.
 class BlobStore {
  public:
-  // Opens the store rooted at `root_dir`, creating it and its `blobs/` and `tmp/`
-  // subdirectories if absent. `master_key` may be null, in which case encrypted blobs can be
-  // neither written nor read. Returns kFailedPrecondition if a path that should be a
-  // directory is something else, or an errno-derived error (e.g. kPermissionDenied).
+  // Opens the store rooted at `root_dir`, creating it, its `blobs/` and `tmp/` subdirectories
+  // and the 256 shard directories `blobs/00` ... `blobs/ff` if absent. `master_key` may be null, in
+  // which case encrypted blobs can be neither written nor read. Returns kFailedPrecondition if a
+  // path that should be a directory is something else, or an errno-derived error (e.g.
+  // kPermissionDenied).
   static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::string& root_dir,
                                                          const crypto::MasterKey* master_key);
 
@@ -52,12 +55,16 @@ class BlobStore {
   const std::string& root() const { return root_; }
 
   // Starts a new blob with a fresh random id; if `encrypt`, it gets a fresh random data key
-  // wrapped with the master key. Returns kFailedPrecondition if `encrypt` and there is no
-  // master key; an errno-derived error if the temp file cannot be created.
-  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(bool encrypt);
+  // wrapped with the master key. Consecutive blobs go to the same shard directory for a while
+  // (16 blobs in a row), so that concurrent writers can share one directory fsync. The writer
+  // computes the MD5 of the plaintext for BlobInfo unless `compute_md5` is false (for callers that
+  // already hash the bytes they append). Returns kFailedPrecondition if `encrypt` and there is no
+  // master key; an errno-derived error if the blob file cannot be created.
+  absl::StatusOr<std::unique_ptr<BlobWriter>> NewWriter(bool encrypt, bool compute_md5 = true);
 
   // Returns a stream of the plaintext bytes [offset, offset + length) of blob `id`.
-  // Returns kInvalidArgument if `id` is malformed; kNotFound if there is no such blob;
+  // Returns kInvalidArgument if `id` is malformed; kNotFound if there is no such blob (or it
+  // is still being written);
   // kOutOfRange if the range extends past the end of the blob; kDataLoss if the header is
   // corrupt or the data key cannot be unwrapped (wrong master key, altered file);
   // kFailedPrecondition if the blob is encrypted and there is no master key. The stream's
@@ -84,19 +91,24 @@ class BlobStore {
   absl::Status Delete(const std::string& id);
 
   // Removes every file in `tmp/` and every blob for which `is_referenced(id)` is false. Must
-  // run while no writer is active (at start-up, before serving): it deletes in-progress temp
-  // files. Files in `blobs/` whose names are not blob ids are left alone. Returns an
+  // run while no writer is active (at start-up, before serving): it would delete the files of
+  // blobs being written. Files in `blobs/` whose names are not blob ids are left alone. Returns an
   // errno-derived error if a directory cannot be listed or a file cannot be removed (files
   // removed until then stay removed).
   absl::StatusOr<GcStats> CollectGarbage(
       const std::function<bool(const std::string& id)>& is_referenced);
 
  private:
-  BlobStore(std::string root, const crypto::MasterKey* master_key)
-      : root_(std::move(root)), master_key_(master_key) {}
+  BlobStore(std::string root, const crypto::MasterKey* master_key);
+  // The shard directory of the next new blob.
+  uint8_t NextShard();
+  // kNotFound if blob `id` is still being written.
+  absl::Status CheckCommitted(const std::string& id);
 
   const std::string root_;
   const crypto::MasterKey* const master_key_;
+  const std::shared_ptr<BlobWriteState> write_state_;
+  std::atomic<uint64_t> next_blob_;
 };
 
 }  // namespace cleanroom::s3

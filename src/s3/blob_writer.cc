@@ -19,20 +19,44 @@ namespace {
 
 // Size of the output buffer: data reaches the file in writes of about this size.
 constexpr size_t kOutBufferSize = size_t{1} << 20;
+// Once this many bytes were written since the last hint, the writer asks the kernel to start
+// writing them back, so that the fdatasync in Commit() does not have to write a large blob
+// all at once after the last byte arrived.
+constexpr uint64_t kWritebackStep = uint64_t{8} << 20;
 static_assert(kOutBufferSize >= kBlobChunkSize + crypto::kAeadTagSize);
 static_assert(kOutBufferSize >= kBlobHeaderFixedSize + kBlobMaxWrappedKeySize);
 
 }  // namespace
 
+void BlobWriteState::Started(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_progress_.insert(id);
+}
+
+void BlobWriteState::Finished(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  in_progress_.erase(id);
+}
+
+bool BlobWriteState::InProgress(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_progress_.count(id) != 0;
+}
+
 BlobWriter::BlobWriter(std::string root, std::string id, ScopedFd fd, std::string header,
-                       std::string data_key)
+                       std::string data_key, bool compute_md5,
+                       std::shared_ptr<BlobWriteState> state,
+                       std::shared_future<absl::Status> dir_synced)
     : root_(std::move(root)),
       id_(std::move(id)),
-      temp_path_(BlobTempPath(root_, id_)),
+      path_(BlobPath(root_, id_)),
       fd_(std::move(fd)),
+      write_state_(std::move(state)),
+      dir_synced_(std::move(dir_synced)),
       encrypted_(!data_key.empty()),
       data_key_(std::move(data_key)),
-      md5_(crypto::Digest::Algorithm::kMd5),
+      md5_(compute_md5 ? std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5)
+                       : nullptr),
       out_(std::make_unique_for_overwrite<char[]>(kOutBufferSize)) {
   std::memcpy(out_.get(), header.data(), header.size());
   out_len_ = header.size();
@@ -52,7 +76,7 @@ absl::Status BlobWriter::Append(std::string_view data) {
   if (data.size() > kBlobMaxPlaintextSize - size_) {
     return Fail(absl::OutOfRangeError("blob too large"));
   }
-  md5_.Update(data);
+  if (md5_) md5_->Update(data);
   size_ += data.size();
   absl::Status status = encrypted_ ? AppendEncrypted(data) : AppendPlain(data);
   if (!status.ok()) return Fail(std::move(status));
@@ -60,18 +84,25 @@ absl::Status BlobWriter::Append(std::string_view data) {
 }
 
 absl::Status BlobWriter::AppendPlain(std::string_view data) {
-  while (!data.empty()) {
-    if (out_len_ == 0 && data.size() >= kOutBufferSize) {
-      // Large appends bypass the buffer.
-      return WriteFull(fd_.get(), data);
-    }
-    const size_t take = std::min(kOutBufferSize - out_len_, data.size());
-    std::memcpy(out_.get() + out_len_, data.data(), take);
-    out_len_ += take;
-    data.remove_prefix(take);
-    if (out_len_ == kOutBufferSize) RETURN_IF_ERROR(Flush());
+  if (data.size() < kOutBufferSize - out_len_) {
+    std::memcpy(out_.get() + out_len_, data.data(), data.size());
+    out_len_ += data.size();
+    return absl::OkStatus();
   }
+  // Enough for a large write: send what is buffered (at first, the header) and `data` in one
+  // call, without copying `data`.
+  RETURN_IF_ERROR(WritevFull(fd_.get(), std::string_view(out_.get(), out_len_), data));
+  Written(out_len_ + data.size());
+  out_len_ = 0;
   return absl::OkStatus();
+}
+
+void BlobWriter::Written(uint64_t n) {
+  file_size_ += n;
+  if (file_size_ - writeback_from_ >= kWritebackStep) {
+    StartWriteback(fd_.get(), writeback_from_, file_size_ - writeback_from_);
+    writeback_from_ = file_size_;
+  }
 }
 
 absl::Status BlobWriter::AppendEncrypted(std::string_view data) {
@@ -117,6 +148,7 @@ absl::Status BlobWriter::Reserve(size_t n) {
 
 absl::Status BlobWriter::Flush() {
   RETURN_IF_ERROR(WriteFull(fd_.get(), std::string_view(out_.get(), out_len_)));
+  Written(out_len_);
   out_len_ = 0;
   return absl::OkStatus();
 }
@@ -129,10 +161,11 @@ absl::StatusOr<BlobInfo> BlobWriter::Commit() {
   absl::Status status = Finish();
   if (!status.ok()) return Fail(std::move(status));
   state_ = State::kCommitted;
+  write_state_->Finished(id_);
   BlobInfo info;
   info.id = id_;
   info.size = size_;
-  info.md5 = md5_.Finish();
+  if (md5_) info.md5 = md5_->Finish();
   info.encrypted = encrypted_;
   return info;
 }
@@ -147,45 +180,32 @@ absl::Status BlobWriter::Finish() {
   char size_field[8];
   for (int i = 0; i < 8; ++i) size_field[i] = static_cast<char>(size_ >> (56 - 8 * i));
   RETURN_IF_ERROR(PwriteFull(fd_.get(), std::string_view(size_field, 8), kBlobPlaintextSizeOffset));
-  while (::fsync(fd_.get()) != 0) {
-    if (errno != EINTR) return ErrnoError(errno, "fsync blob");
-  }
+  // The file's data and the size and block map needed to read it back: fdatasync covers both
+  // (the timestamps fsync would add are not needed).
+  RETURN_IF_ERROR(SyncFileData(fd_.get()));
   RETURN_IF_ERROR(fd_.Close());
-
-  const std::string shard_dir = BlobShardDir(root_, id_);
-  bool created = false;
-  RETURN_IF_ERROR(EnsureDirectory(shard_dir, &created));
-  if (created) RETURN_IF_ERROR(FsyncDirectory(StrCat(root_, "/blobs")));
-
-  const std::string final_path = BlobPath(root_, id_);
-  if (::rename(temp_path_.c_str(), final_path.c_str()) != 0) {
-    return ErrnoError(errno, "rename blob into place");
-  }
-  absl::Status synced = FsyncDirectory(shard_dir);
-  if (!synced.ok()) {
-    // The blob is visible but may not survive a crash; do not report it as committed.
-    ::unlink(final_path.c_str());
-    return synced;
-  }
-  return absl::OkStatus();
+  // The file's directory entry: its fsync was requested when the file was created and has
+  // normally finished by now.
+  return dir_synced_.get();
 }
 
 absl::Status BlobWriter::Fail(absl::Status status) {
   state_ = State::kFailed;
   failure_ = status;
-  RemoveTempFile();
+  RemoveFile();
   return status;
 }
 
 void BlobWriter::Abort() {
   if (state_ != State::kOpen) return;
   state_ = State::kAborted;
-  RemoveTempFile();
+  RemoveFile();
 }
 
-void BlobWriter::RemoveTempFile() {
+void BlobWriter::RemoveFile() {
   fd_.Reset();
-  ::unlink(temp_path_.c_str());  // Best effort: a leftover temp file is collected as garbage.
+  ::unlink(path_.c_str());  // Best effort: a leftover file is collected as garbage.
+  write_state_->Finished(id_);
 }
 
 }  // namespace cleanroom::s3

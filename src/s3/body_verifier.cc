@@ -8,6 +8,10 @@
 namespace cleanroom::s3 {
 namespace {
 
+// Pieces are hashed in slices of this size, each slice by every digest in turn, so that the
+// slice is still in the L1/L2 cache for all but the first digest.
+constexpr size_t kHashSlice = 32 * 1024;
+
 absl::Status S3Error(absl::StatusCode code, std::string_view aws_code, std::string_view message,
                      int http) {
   return AwsError(code, aws_code, message, http);
@@ -16,6 +20,11 @@ absl::Status S3Error(absl::StatusCode code, std::string_view aws_code, std::stri
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::CallContext& ctx) {
+  return Create(ctx, Options());
+}
+
+absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::CallContext& ctx,
+                                                                   const Options& options) {
   std::unique_ptr<BodyVerifier> v(new BodyVerifier());
   const http::Request& req = ctx.request;
   const std::string& hash = ctx.payload_hash;
@@ -52,6 +61,7 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
     if (req.content_length) v->expected_length_ = *req.content_length;
     if (hash != "UNSIGNED-PAYLOAD") {
       v->expected_sha256_hex_ = ToLower(hash);
+      v->sha256_is_signed_ = true;
       v->sha256_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
     }
   }
@@ -62,7 +72,6 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
                      "The Content-MD5 you specified was invalid.", 400);
     }
     v->expected_md5_ = *raw;
-    v->md5_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5);
   }
   static constexpr std::pair<std::string_view, std::string_view> kChecksums[] = {
       {"x-amz-checksum-crc32", "CRC32"},
@@ -81,10 +90,14 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
     v->checksum_name_ = std::string(name);
     v->checksum_header_value_ = std::string(Trim(*value));
     if (name == "SHA1") {
-      v->checksum_digest_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha1);
-    } else if (name == "SHA256") {
-      v->checksum_digest_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
+      v->sha1_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha1);
+    } else if (name == "SHA256" && v->sha256_ == nullptr) {
+      v->sha256_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
     }
+  }
+  if (options.background_md5_min_length &&
+      v->expected_length_.value_or(0) >= *options.background_md5_min_length) {
+    v->async_md5_ = std::make_unique<crypto::AsyncDigest>(crypto::Digest::Algorithm::kMd5);
   }
   return v;
 }
@@ -110,27 +123,41 @@ absl::StatusOr<size_t> BodyVerifier::Read(char* buf, size_t n) {
                      "The request body is longer than its declared length", 400);
     return error_;
   }
-  if (sha256_) sha256_->Update(data);
-  if (md5_) md5_->Update(data);
-  if (checksum_name_ == "CRC32") crc32_.Update(data);
-  if (checksum_name_ == "CRC32C") crc32c_.Update(data);
-  if (checksum_digest_) checksum_digest_->Update(data);
+  HashInline(data);
+  // Last: the helper starts on this piece only after the previous piece is done.
+  if (async_md5_) async_md5_->Update(data);
   return got;
 }
 
+void BodyVerifier::HashInline(std::string_view data) {
+  const bool crc32 = checksum_name_ == "CRC32";
+  const bool crc32c = checksum_name_ == "CRC32C";
+  while (!data.empty()) {
+    const std::string_view slice = data.substr(0, kHashSlice);
+    data.remove_prefix(slice.size());
+    if (!async_md5_) md5_.Update(slice);
+    if (sha256_) sha256_->Update(slice);
+    if (sha1_) sha1_->Update(slice);
+    if (crc32) crc32_.Update(slice);
+    if (crc32c) crc32c_.Update(slice);
+  }
+}
+
 absl::Status BodyVerifier::Finish() {
+  md5_result_ = async_md5_ ? async_md5_->Finish() : md5_.Finish();
+  const std::string sha256 = sha256_ ? sha256_->Finish() : std::string();
   if (expected_length_ && bytes_ != *expected_length_) {
     return S3Error(absl::StatusCode::kInvalidArgument, "IncompleteBody",
                    "You did not provide the number of bytes specified by the Content-Length HTTP "
                    "header",
                    400);
   }
-  if (sha256_ && HexEncode(sha256_->Finish()) != expected_sha256_hex_) {
+  if (sha256_is_signed_ && HexEncode(sha256) != expected_sha256_hex_) {
     return S3Error(absl::StatusCode::kInvalidArgument, "XAmzContentSHA256Mismatch",
                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
                    400);
   }
-  if (md5_ && md5_->Finish() != expected_md5_) {
+  if (!expected_md5_.empty() && md5_result_ != expected_md5_) {
     return S3Error(absl::StatusCode::kDataLoss, "BadDigest",
                    "The Content-MD5 you specified did not match what we received.", 400);
   }
@@ -138,12 +165,13 @@ absl::Status BodyVerifier::Finish() {
     std::string actual;
     if (checksum_name_ == "CRC32") actual = crypto::ChecksumHeaderValue(crc32_.value());
     if (checksum_name_ == "CRC32C") actual = crypto::ChecksumHeaderValue(crc32c_.value());
-    if (checksum_digest_) actual = Base64Encode(checksum_digest_->Finish());
+    if (checksum_name_ == "SHA1") actual = Base64Encode(sha1_->Finish());
+    if (checksum_name_ == "SHA256") actual = Base64Encode(sha256);
     if (actual != checksum_header_value_) {
-      return S3Error(absl::StatusCode::kDataLoss, "BadDigest",
-                     StrCat("The ", checksum_name_,
-                            " you specified did not match the calculated checksum."),
-                     400);
+      return S3Error(
+          absl::StatusCode::kDataLoss, "BadDigest",
+          StrCat("The ", checksum_name_, " you specified did not match the calculated checksum."),
+          400);
     }
     verified_checksums_[checksum_name_] = actual;
   }

@@ -1,6 +1,9 @@
 #include "s3/s3_metadata.h"
 
+#include <initializer_list>
 #include <set>
+#include <type_traits>
+#include <variant>
 
 #include "common/clock.h"
 #include "common/random.h"
@@ -18,6 +21,63 @@ using store::Statement;
 constexpr char kObjectColumns[] =
     "bucket, key, version_id, seq, is_latest, is_delete_marker, size, etag, last_modified, "
     "content_type, metadata, checksums, sse, parts";
+
+// A value bound to a query parameter.
+using SqlParam = std::variant<std::string_view, int64_t>;
+
+// Prepares `sql`, binds `params` to its parameters 1, 2, ... in order, and calls
+// `on_row(statement)` on each result row, in order. `on_row` returns void to see every row, or
+// bool: false stops after that row. Returns the first error from SQLite.
+template <typename OnRow>
+absl::Status ForEachRow(Connection& c, std::string_view sql, std::initializer_list<SqlParam> params,
+                        OnRow&& on_row) {
+  ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
+  int index = 1;
+  for (const SqlParam& param : params) {
+    std::visit([&](auto value) { s.Bind(index, value); }, param);
+    ++index;
+  }
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::OkStatus();
+    if constexpr (std::is_void_v<std::invoke_result_t<OnRow&, const Statement&>>) {
+      on_row(static_cast<const Statement&>(s));
+    } else if (!on_row(static_cast<const Statement&>(s))) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+// The first row of query `sql` with `params`, converted by `from_row`; nullopt if there is
+// none.
+template <typename FromRow>
+auto FirstRow(Connection& c, std::string_view sql, std::initializer_list<SqlParam> params,
+              FromRow&& from_row)
+    -> absl::StatusOr<std::optional<std::invoke_result_t<FromRow&, const Statement&>>> {
+  std::optional<std::invoke_result_t<FromRow&, const Statement&>> out;
+  RETURN_IF_ERROR(ForEachRow(c, sql, params, [&](const Statement& s) {
+    out = from_row(s);
+    return false;
+  }));
+  return out;
+}
+
+// Whether query `sql` with `params` returns any row.
+absl::StatusOr<bool> HasRow(Connection& c, std::string_view sql,
+                            std::initializer_list<SqlParam> params) {
+  ASSIGN_OR_RETURN(std::optional<bool> row,
+                   FirstRow(c, sql, params, [](const Statement&) { return true; }));
+  return row.has_value();
+}
+
+// Column 0 of every row of query `sql` with `params`, as text.
+absl::StatusOr<std::vector<std::string>> FirstColumn(Connection& c, std::string_view sql,
+                                                     std::initializer_list<SqlParam> params) {
+  std::vector<std::string> out;
+  RETURN_IF_ERROR(
+      ForEachRow(c, sql, params, [&](const Statement& s) { out.push_back(s.ColumnText(0)); }));
+  return out;
+}
 
 std::string NewVersionId() {
   static constexpr char kAlphabet[] =
@@ -82,12 +142,10 @@ Bucket BucketFromRow(const Statement& s) {
 }
 
 absl::StatusOr<std::optional<Bucket>> LoadBucket(Connection& c, const std::string& name) {
-  ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT name, account_id, region, created_at, versioning, "
-                                          "sse_algorithm FROM buckets WHERE name = ?"));
-  s.Bind(1, name);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<Bucket>();
-  return std::optional<Bucket>(BucketFromRow(s));
+  return FirstRow(c,
+                  "SELECT name, account_id, region, created_at, versioning, sse_algorithm FROM "
+                  "buckets WHERE name = ?",
+                  {name}, BucketFromRow);
 }
 
 absl::StatusOr<std::optional<ObjectVersion>> LoadVersion(Connection& c, const std::string& bucket,
@@ -98,12 +156,8 @@ absl::StatusOr<std::optional<ObjectVersion>> LoadVersion(Connection& c, const st
                                  " FROM objects WHERE bucket = ? AND key = ? AND is_latest = 1")
                         : StrCat("SELECT ", kObjectColumns,
                                  " FROM objects WHERE bucket = ? AND key = ? AND version_id = ?");
-  ASSIGN_OR_RETURN(Statement s, c.Prepare(sql));
-  s.Bind(1, bucket).Bind(2, key);
-  if (!version_id.empty()) s.Bind(3, version_id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<ObjectVersion>();
-  return std::optional<ObjectVersion>(VersionFromRow(s));
+  if (version_id.empty()) return FirstRow(c, sql, {bucket, key}, VersionFromRow);
+  return FirstRow(c, sql, {bucket, key, version_id}, VersionFromRow);
 }
 
 absl::Status InsertVersion(Connection& c, const ObjectVersion& v) {
@@ -150,13 +204,11 @@ absl::StatusOr<WriteResult> AddVersion(Connection& c, ObjectVersion v) {
   ASSIGN_OR_RETURN(std::optional<Bucket> bucket, LoadBucket(c, v.bucket));
   if (!bucket) return absl::NotFoundError("NoSuchBucket");
   WriteResult result;
-  {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE "
-                                            "bucket = ? AND key = ?"));
-    s.Bind(1, v.bucket).Bind(2, v.key);
-    RETURN_IF_ERROR(s.Step().status());
-    v.seq = s.ColumnInt(0);
-  }
+  ASSIGN_OR_RETURN(
+      std::optional<int64_t> next_seq,
+      FirstRow(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM objects WHERE bucket = ? AND key = ?",
+               {v.bucket, v.key}, [](const Statement& s) { return s.ColumnInt(0); }));
+  v.seq = next_seq.value_or(1);
   if (bucket->versioning == "Enabled") {
     v.version_id = NewVersionId();
   } else {
@@ -192,21 +244,21 @@ MultipartUpload UploadFromRow(const Statement& s) {
 }
 
 absl::StatusOr<std::vector<std::string>> RemoveUpload(Connection& c, const std::string& upload_id) {
-  std::vector<std::string> blobs;
-  {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT blob_id FROM upload_parts WHERE upload_id = ?"));
-    s.Bind(1, upload_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      blobs.push_back(s.ColumnText(0));
-    }
-  }
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> blobs,
+      FirstColumn(c, "SELECT blob_id FROM upload_parts WHERE upload_id = ?", {upload_id}));
   ASSIGN_OR_RETURN(Statement d1, c.Prepare("DELETE FROM upload_parts WHERE upload_id = ?"));
   RETURN_IF_ERROR(d1.Bind(1, upload_id).Run());
   ASSIGN_OR_RETURN(Statement d2, c.Prepare("DELETE FROM multipart_uploads WHERE upload_id = ?"));
   RETURN_IF_ERROR(d2.Bind(1, upload_id).Run());
   return blobs;
+}
+
+// OK if multipart upload `upload_id` exists, kNotFound ("NoSuchUpload") otherwise.
+absl::Status RequireUpload(Connection& c, const std::string& upload_id) {
+  ASSIGN_OR_RETURN(bool exists,
+                   HasRow(c, "SELECT 1 FROM multipart_uploads WHERE upload_id = ?", {upload_id}));
+  return exists ? absl::OkStatus() : absl::NotFoundError("NoSuchUpload");
 }
 
 // The smallest string greater than every string that starts with `prefix` (for range scans).
@@ -241,16 +293,11 @@ absl::Status S3Metadata::CreateBucket(const Bucket& b) {
 
 absl::StatusOr<std::vector<Bucket>> S3Metadata::ListBuckets(const std::string& account_id) {
   std::vector<Bucket> out;
-  RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT name, account_id, region, created_at, "
-                                            "versioning, sse_algorithm FROM buckets WHERE "
-                                            "account_id = ? ORDER BY name"));
-    s.Bind(1, account_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return absl::OkStatus();
-      out.push_back(BucketFromRow(s));
-    }
+  RETURN_IF_ERROR(db_->Read([&](Connection& c) {
+    return ForEachRow(c,
+                      "SELECT name, account_id, region, created_at, versioning, sse_algorithm "
+                      "FROM buckets WHERE account_id = ? ORDER BY name",
+                      {account_id}, [&](const Statement& s) { out.push_back(BucketFromRow(s)); });
   }));
   return out;
 }
@@ -258,22 +305,12 @@ absl::StatusOr<std::vector<Bucket>> S3Metadata::ListBuckets(const std::string& a
 absl::StatusOr<std::vector<std::string>> S3Metadata::DeleteBucket(const std::string& name) {
   std::vector<std::string> freed;
   RETURN_IF_ERROR(db_->Write([&](Connection& c) -> absl::Status {
-    {
-      ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1"));
-      s.Bind(1, name);
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (row) return absl::FailedPreconditionError("BucketNotEmpty");
-    }
-    std::vector<std::string> uploads;
-    {
-      ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT upload_id FROM multipart_uploads WHERE bucket = ?"));
-      s.Bind(1, name);
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) break;
-        uploads.push_back(s.ColumnText(0));
-      }
-    }
+    ASSIGN_OR_RETURN(bool not_empty,
+                     HasRow(c, "SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", {name}));
+    if (not_empty) return absl::FailedPreconditionError("BucketNotEmpty");
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> uploads,
+        FirstColumn(c, "SELECT upload_id FROM multipart_uploads WHERE bucket = ?", {name}));
     for (const auto& id : uploads) {
       ASSIGN_OR_RETURN(auto blobs, RemoveUpload(c, id));
       freed.insert(freed.end(), blobs.begin(), blobs.end());
@@ -370,7 +407,8 @@ absl::StatusOr<ListPage> S3Metadata::ListObjects(const std::string& bucket,
     bool inclusive = after < prefix;  // the prefix itself may be a key
     // A marker that is a common prefix (the last entry of the previous page) resumes after
     // every key under it.
-    if (!delimiter.empty() && !inclusive && StartsWith(after, prefix) && EndsWith(after, delimiter) &&
+    if (!delimiter.empty() && !inclusive && StartsWith(after, prefix) &&
+        EndsWith(after, delimiter) &&
         after.find(delimiter, prefix.size()) == after.size() - delimiter.size()) {
       cursor = AfterPrefix(after);
     }
@@ -426,17 +464,15 @@ absl::StatusOr<ListPage> S3Metadata::ListObjects(const std::string& bucket,
   return page;
 }
 
-absl::StatusOr<VersionPage> S3Metadata::ListVersions(const std::string& bucket,
-                                                     const std::string& prefix,
-                                                     const std::string& delimiter,
-                                                     const std::string& key_marker,
-                                                     const std::string& version_id_marker,
-                                                     int max_keys) {
+absl::StatusOr<VersionPage> S3Metadata::ListVersions(
+    const std::string& bucket, const std::string& prefix, const std::string& delimiter,
+    const std::string& key_marker, const std::string& version_id_marker, int max_keys) {
   VersionPage page;
   RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
     int64_t seq_marker = INT64_MAX;
     if (!key_marker.empty() && !version_id_marker.empty()) {
-      ASSIGN_OR_RETURN(std::optional<ObjectVersion> v, LoadVersion(c, bucket, key_marker, version_id_marker));
+      ASSIGN_OR_RETURN(std::optional<ObjectVersion> v,
+                       LoadVersion(c, bucket, key_marker, version_id_marker));
       if (v) seq_marker = v->seq;
     } else if (!key_marker.empty()) {
       seq_marker = INT64_MIN;  // skip every version of key_marker
@@ -446,7 +482,11 @@ absl::StatusOr<VersionPage> S3Metadata::ListVersions(const std::string& bucket,
                                       " FROM objects WHERE bucket = ?1 AND key >= ?2 AND key < ?3 "
                                       "AND (key > ?4 OR (key = ?4 AND seq < ?5)) "
                                       "ORDER BY key, seq DESC")));
-    s.Bind(1, bucket).Bind(2, prefix).Bind(3, AfterPrefix(prefix)).Bind(4, key_marker).Bind(5, seq_marker);
+    s.Bind(1, bucket)
+        .Bind(2, prefix)
+        .Bind(3, AfterPrefix(prefix))
+        .Bind(4, key_marker)
+        .Bind(5, seq_marker);
     int count = 0;
     std::string skip_prefix;
     // A key marker that is a common prefix (the last entry of the previous page) resumes after
@@ -512,13 +552,11 @@ absl::Status S3Metadata::CreateUpload(const MultipartUpload& u) {
 absl::StatusOr<std::optional<MultipartUpload>> S3Metadata::GetUpload(const std::string& upload_id) {
   std::optional<MultipartUpload> out;
   RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s,
-                     c.Prepare("SELECT upload_id, bucket, key, initiated, account_id, content_type, "
-                               "metadata, sse, checksum_algorithm FROM multipart_uploads WHERE "
-                               "upload_id = ?"));
-    s.Bind(1, upload_id);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (row) out = UploadFromRow(s);
+    ASSIGN_OR_RETURN(out, FirstRow(c,
+                                   "SELECT upload_id, bucket, key, initiated, account_id, "
+                                   "content_type, metadata, sse, checksum_algorithm FROM "
+                                   "multipart_uploads WHERE upload_id = ?",
+                                   {upload_id}, UploadFromRow));
     return absl::OkStatus();
   }));
   return out;
@@ -528,19 +566,11 @@ absl::StatusOr<std::vector<std::string>> S3Metadata::PutPart(const std::string& 
                                                              const UploadPart& p) {
   std::vector<std::string> freed;
   RETURN_IF_ERROR(db_->Write([&](Connection& c) -> absl::Status {
-    {
-      ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM multipart_uploads WHERE upload_id = ?"));
-      s.Bind(1, upload_id);
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return absl::NotFoundError("NoSuchUpload");
-    }
-    {
-      ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT blob_id FROM upload_parts WHERE upload_id = ? "
-                                              "AND part_number = ?"));
-      s.Bind(1, upload_id).Bind(2, int64_t{p.part_number});
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (row) freed.push_back(s.ColumnText(0));
-    }
+    RETURN_IF_ERROR(RequireUpload(c, upload_id));
+    ASSIGN_OR_RETURN(freed, FirstColumn(c,
+                                        "SELECT blob_id FROM upload_parts WHERE upload_id = ? AND "
+                                        "part_number = ?",
+                                        {upload_id, int64_t{p.part_number}}));
     ASSIGN_OR_RETURN(Statement s,
                      c.Prepare("INSERT OR REPLACE INTO upload_parts (upload_id, part_number, "
                                "blob_id, size, etag, checksum, last_modified) VALUES (?, ?, ?, ?, "
@@ -559,18 +589,16 @@ absl::StatusOr<std::vector<std::string>> S3Metadata::PutPart(const std::string& 
 
 absl::StatusOr<std::vector<UploadPart>> S3Metadata::ListParts(const std::string& upload_id) {
   std::vector<UploadPart> out;
-  RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s,
-                     c.Prepare("SELECT part_number, blob_id, size, etag, checksum, last_modified "
-                               "FROM upload_parts WHERE upload_id = ? ORDER BY part_number"));
-    s.Bind(1, upload_id);
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) return absl::OkStatus();
-      out.push_back(UploadPart{static_cast<int>(s.ColumnInt(0)), s.ColumnText(1),
-                               static_cast<uint64_t>(s.ColumnInt(2)), s.ColumnText(3),
-                               s.ColumnOptionalText(4), s.ColumnInt(5)});
-    }
+  RETURN_IF_ERROR(db_->Read([&](Connection& c) {
+    return ForEachRow(
+        c,
+        "SELECT part_number, blob_id, size, etag, checksum, last_modified FROM "
+        "upload_parts WHERE upload_id = ? ORDER BY part_number",
+        {upload_id}, [&](const Statement& s) {
+          out.push_back(UploadPart{static_cast<int>(s.ColumnInt(0)), s.ColumnText(1),
+                                   static_cast<uint64_t>(s.ColumnInt(2)), s.ColumnText(3),
+                                   s.ColumnOptionalText(4), s.ColumnInt(5)});
+        });
   }));
   return out;
 }
@@ -578,10 +606,7 @@ absl::StatusOr<std::vector<UploadPart>> S3Metadata::ListParts(const std::string&
 absl::StatusOr<std::vector<std::string>> S3Metadata::AbortUpload(const std::string& upload_id) {
   std::vector<std::string> freed;
   RETURN_IF_ERROR(db_->Write([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM multipart_uploads WHERE upload_id = ?"));
-    s.Bind(1, upload_id);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return absl::NotFoundError("NoSuchUpload");
+    RETURN_IF_ERROR(RequireUpload(c, upload_id));
     ASSIGN_OR_RETURN(freed, RemoveUpload(c, upload_id));
     return absl::OkStatus();
   }));
@@ -592,10 +617,7 @@ absl::StatusOr<WriteResult> S3Metadata::CompleteUpload(const std::string& upload
                                                        ObjectVersion v) {
   WriteResult result;
   RETURN_IF_ERROR(db_->Write([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT 1 FROM multipart_uploads WHERE upload_id = ?"));
-    s.Bind(1, upload_id);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return absl::NotFoundError("NoSuchUpload");
+    RETURN_IF_ERROR(RequireUpload(c, upload_id));
     ASSIGN_OR_RETURN(std::vector<std::string> part_blobs, RemoveUpload(c, upload_id));
     std::set<std::string> used;
     for (const auto& p : v.parts) used.insert(p.id);
@@ -611,18 +633,14 @@ absl::StatusOr<WriteResult> S3Metadata::CompleteUpload(const std::string& upload
 absl::StatusOr<std::vector<std::string>> S3Metadata::AllBlobIds() {
   std::vector<std::string> ids;
   RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT parts FROM objects WHERE is_delete_marker = 0"));
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      for (const auto& p : JsonToParts(s.ColumnText(0))) ids.push_back(p.id);
-    }
-    ASSIGN_OR_RETURN(Statement s2, c.Prepare("SELECT blob_id FROM upload_parts"));
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, s2.Step());
-      if (!row) break;
-      ids.push_back(s2.ColumnText(0));
-    }
+    RETURN_IF_ERROR(ForEachRow(c, "SELECT parts FROM objects WHERE is_delete_marker = 0", {},
+                               [&](const Statement& s) {
+                                 for (const auto& p : JsonToParts(s.ColumnText(0)))
+                                   ids.push_back(p.id);
+                               }));
+    ASSIGN_OR_RETURN(std::vector<std::string> part_blobs,
+                     FirstColumn(c, "SELECT blob_id FROM upload_parts", {}));
+    ids.insert(ids.end(), part_blobs.begin(), part_blobs.end());
     return absl::OkStatus();
   }));
   return ids;

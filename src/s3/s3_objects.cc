@@ -1,4 +1,6 @@
 // Object-level S3 operations: put, copy, get/head (ranges, conditions), delete and multipart.
+#include <memory>
+
 #include "common/aws_error.h"
 #include "common/clock.h"
 #include "common/encoding.h"
@@ -18,6 +20,8 @@ namespace {
 using protocol::CallContext;
 
 constexpr uint64_t kMinPartSize = 5 * 1024 * 1024;
+// Size of the pieces a request body is received, hashed and written in.
+constexpr size_t kBodyBufferSize = 1024 * 1024;
 constexpr int kMaxParts = 10000;
 constexpr size_t kMaxUserMetadataBytes = 2048;
 
@@ -31,7 +35,8 @@ absl::StatusOr<std::map<std::string, std::string>> UserMetadata(const http::Requ
     out[key] = value;
   }
   if (total > kMaxUserMetadataBytes) {
-    return S3Err("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400);
+    return S3Err("MetadataTooLarge",
+                 "Your metadata headers exceed the maximum allowed metadata size.", 400);
   }
   return out;
 }
@@ -130,7 +135,8 @@ int CheckConditions(const http::Request& req, const ObjectVersion& v) {
 absl::StatusOr<int> ParsePartNumber(const std::string& text) {
   uint64_t n;
   if (!ParseUint64(text, &n) || n < 1 || n > kMaxParts) {
-    return S3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", 400);
+    return S3Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive",
+                 400);
   }
   return static_cast<int>(n);
 }
@@ -153,11 +159,25 @@ absl::Status NoSuchUpload() {
 }  // namespace
 
 absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, bool encrypt) {
-  ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier, BodyVerifier::Create(ctx));
-  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_->NewWriter(encrypt));
-  std::string buf(1024 * 1024, '\0');
-  for (;;) {
-    absl::StatusOr<size_t> n = verifier->Read(buf.data(), buf.size());
+  // Body bytes pass through one buffer: the verifier receives and hashes a piece into it, then
+  // the writer writes (or encrypts) it from there. A body of several pieces alternates between
+  // two buffers and has its MD5 computed on a helper thread, so that hashing piece i overlaps
+  // with writing piece i and receiving piece i + 1. The buffers outlive the verifier, whose
+  // helper may still be reading one of them.
+  std::unique_ptr<char[]> buffers[2];
+  ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
+                   BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize}));
+  const bool pipelined = verifier->md5_in_background();
+  // The verifier computes the MD5 (the ETag) anyway; the writer need not hash again.
+  ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
+                   blobs_->NewWriter(encrypt, /*compute_md5=*/false));
+  for (auto& buf : buffers) {
+    buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);  // no need to zero it
+    if (!pipelined) break;
+  }
+  for (size_t i = 0;; i = pipelined ? 1 - i : 0) {
+    char* buf = buffers[i].get();
+    absl::StatusOr<size_t> n = verifier->Read(buf, kBodyBufferSize);
     if (!n.ok()) {
       writer->Abort();
       absl::Status st = n.status();
@@ -168,17 +188,20 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
                      "the timeout period.",
                      400, absl::StatusCode::kDeadlineExceeded);
         } else if (st.code() == absl::StatusCode::kOutOfRange) {
-          st = S3Err("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
+          st =
+              S3Err("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
         } else {
-          st = S3Err("IncompleteBody", StrCat("The request body could not be read: ", st.message()), 400);
+          st = S3Err("IncompleteBody", StrCat("The request body could not be read: ", st.message()),
+                     400);
         }
       }
       return st;
     }
     if (*n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), *n)));
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf, *n)));
   }
   ASSIGN_OR_RETURN(BlobInfo info, writer->Commit());
+  info.md5 = verifier->md5();
   return StoredBody{std::move(info), verifier->checksums()};
 }
 
@@ -202,7 +225,8 @@ absl::StatusOr<http::Response> S3Service::PutObject(CallContext& ctx, const Targ
   if (!written.ok()) {
     (void)blobs_->Delete(body.blob.id);
     if (written.status().code() == absl::StatusCode::kNotFound) {
-      return S3Err("NoSuchBucket", "The specified bucket does not exist", 404, absl::StatusCode::kNotFound);
+      return S3Err("NoSuchBucket", "The specified bucket does not exist", 404,
+                   absl::StatusCode::kNotFound);
     }
     return written.status();
   }
@@ -231,7 +255,8 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
   if (StartsWith(src, "/")) src.remove_prefix(1);
   size_t slash = src.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == src.size()) {
-    return S3Err("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", 400);
+    return S3Err("InvalidArgument",
+                 "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", 400);
   }
   std::string src_bucket(src.substr(0, slash));
   std::string src_key(src.substr(slash + 1));
@@ -239,7 +264,8 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
   ASSIGN_OR_RETURN(std::optional<ObjectVersion> from,
                    metadata_->GetObject(src_bucket, src_key, std::string(source_version)));
   if (!from || from->is_delete_marker) {
-    return S3Err("NoSuchKey", "The specified key does not exist.", 404, absl::StatusCode::kNotFound);
+    return S3Err("NoSuchKey", "The specified key does not exist.", 404,
+                 absl::StatusCode::kNotFound);
   }
   std::string directive(ctx.request.headers.Get("x-amz-metadata-directive").value_or("COPY"));
   if (directive != "COPY" && directive != "REPLACE") {
@@ -258,11 +284,11 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
   ASSIGN_OR_RETURN(std::unique_ptr<http::BodyReader> reader,
                    blobs_->OpenConcatReader(from->parts, 0, from->size));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_->NewWriter(encrypt));
-  std::string buf(1024 * 1024, '\0');
+  auto buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);
   for (;;) {
-    ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    ASSIGN_OR_RETURN(size_t n, reader->Read(buf.get(), kBodyBufferSize));
     if (n == 0) break;
-    RETURN_IF_ERROR(writer->Append(std::string_view(buf.data(), n)));
+    RETURN_IF_ERROR(writer->Append(std::string_view(buf.get(), n)));
   }
   ASSIGN_OR_RETURN(BlobInfo info, writer->Commit());
   ObjectVersion v;
@@ -293,19 +319,23 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
              XmlElement("ETag", StrCat("\"", written->version.etag, "\"")), "</CopyObjectResult>"));
   if (encrypt) resp.headers.Set("x-amz-server-side-encryption", "AES256");
   if (!bucket.versioning.empty()) resp.headers.Set("x-amz-version-id", written->version.version_id);
-  if (!source_version.empty()) resp.headers.Set("x-amz-copy-source-version-id", std::string(source_version));
+  if (!source_version.empty())
+    resp.headers.Set("x-amz-copy-source-version-id", std::string(source_version));
   return resp;
 }
 
 absl::StatusOr<http::Response> S3Service::GetObject(CallContext& ctx, const Target& t, bool head) {
   ASSIGN_OR_RETURN(Bucket bucket, OwnedBucket(ctx, t.bucket));
   std::string version_id = t.Get("versionId");
-  ASSIGN_OR_RETURN(std::optional<ObjectVersion> v, metadata_->GetObject(t.bucket, t.key, version_id));
+  ASSIGN_OR_RETURN(std::optional<ObjectVersion> v,
+                   metadata_->GetObject(t.bucket, t.key, version_id));
   if (!v) {
     if (!version_id.empty()) {
-      return S3Err("NoSuchVersion", "The specified version does not exist.", 404, absl::StatusCode::kNotFound);
+      return S3Err("NoSuchVersion", "The specified version does not exist.", 404,
+                   absl::StatusCode::kNotFound);
     }
-    return S3Err("NoSuchKey", "The specified key does not exist.", 404, absl::StatusCode::kNotFound);
+    return S3Err("NoSuchKey", "The specified key does not exist.", 404,
+                 absl::StatusCode::kNotFound);
   }
   if (v->is_delete_marker) {
     http::Response resp = protocol::RenderError(
@@ -314,7 +344,8 @@ absl::StatusOr<http::Response> S3Service::GetObject(CallContext& ctx, const Targ
             ? WithAwsField(S3Err("NoSuchKey", "The specified key does not exist.", 404,
                                  absl::StatusCode::kNotFound),
                            "Key", t.key)
-            : S3Err("MethodNotAllowed", "The specified method is not allowed against this resource.", 405),
+            : S3Err("MethodNotAllowed",
+                    "The specified method is not allowed against this resource.", 405),
         ctx.request_id);
     resp.headers.Set("x-amz-delete-marker", "true");
     resp.headers.Set("x-amz-version-id", v->version_id);
@@ -323,7 +354,8 @@ absl::StatusOr<http::Response> S3Service::GetObject(CallContext& ctx, const Targ
   }
   int condition = CheckConditions(ctx.request, *v);
   if (condition == 412) {
-    return S3Err("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412,
+    return S3Err("PreconditionFailed",
+                 "At least one of the pre-conditions you specified did not hold", 412,
                  absl::StatusCode::kFailedPrecondition);
   }
   http::Response resp;
@@ -379,13 +411,16 @@ absl::StatusOr<http::Response> S3Service::CreateMultipartUpload(CallContext& ctx
   if (auto ct = ctx.request.headers.Get("content-type")) u.content_type = std::string(*ct);
   ASSIGN_OR_RETURN(u.metadata, UserMetadata(ctx.request));
   u.sse = encrypt ? "AES256" : "";
-  u.checksum_algorithm = std::string(ctx.request.headers.Get("x-amz-checksum-algorithm").value_or(""));
+  u.checksum_algorithm =
+      std::string(ctx.request.headers.Get("x-amz-checksum-algorithm").value_or(""));
   RETURN_IF_ERROR(metadata_->CreateUpload(u));
-  http::Response resp = XmlResponse(StrCat(
-      "<InitiateMultipartUploadResult xmlns=\"", kS3Namespace, "\">", XmlElement("Bucket", t.bucket),
-      XmlElement("Key", t.key), XmlElement("UploadId", u.upload_id), "</InitiateMultipartUploadResult>"));
+  http::Response resp =
+      XmlResponse(StrCat("<InitiateMultipartUploadResult xmlns=\"", kS3Namespace, "\">",
+                         XmlElement("Bucket", t.bucket), XmlElement("Key", t.key),
+                         XmlElement("UploadId", u.upload_id), "</InitiateMultipartUploadResult>"));
   if (encrypt) resp.headers.Set("x-amz-server-side-encryption", "AES256");
-  if (!u.checksum_algorithm.empty()) resp.headers.Set("x-amz-checksum-algorithm", u.checksum_algorithm);
+  if (!u.checksum_algorithm.empty())
+    resp.headers.Set("x-amz-checksum-algorithm", u.checksum_algorithm);
   return resp;
 }
 
@@ -418,7 +453,8 @@ absl::StatusOr<http::Response> S3Service::UploadPart(CallContext& ctx, const Tar
   return resp;
 }
 
-absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& ctx, const Target& t) {
+absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& ctx,
+                                                                  const Target& t) {
   ASSIGN_OR_RETURN(Bucket bucket, OwnedBucket(ctx, t.bucket));
   ASSIGN_OR_RETURN(std::optional<MultipartUpload> upload, metadata_->GetUpload(t.Get("uploadId")));
   if (!upload || upload->bucket != t.bucket || upload->key != t.key) return NoSuchUpload();
@@ -437,7 +473,8 @@ absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& c
       return S3Err("MalformedXML", "Each Part needs a PartNumber between 1 and 10000", 400);
     }
     std::string etag = ChildText(part, "ETag");
-    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
+    if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"')
+      etag = etag.substr(1, etag.size() - 2);
     requested.emplace_back(static_cast<int>(n), etag);
   }
   if (requested.empty()) {
@@ -452,7 +489,10 @@ absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& c
   for (size_t i = 0; i < requested.size(); ++i) {
     const auto& [number, etag] = requested[i];
     if (number <= previous) {
-      return S3Err("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", 400);
+      return S3Err(
+          "InvalidPartOrder",
+          "The list of parts was not in ascending order. Parts must be ordered by part number.",
+          400);
     }
     previous = number;
     auto it = by_number.find(number);
@@ -464,7 +504,8 @@ absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& c
                    400);
     }
     if (i + 1 < requested.size() && it->second->size < kMinPartSize) {
-      return S3Err("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", 400);
+      return S3Err("EntityTooSmall",
+                   "Your proposed upload is smaller than the minimum allowed object size.", 400);
     }
     auto raw = HexDecode(it->second->etag);
     if (raw) md5s += *raw;
@@ -484,11 +525,12 @@ absl::StatusOr<http::Response> S3Service::CompleteMultipartUpload(CallContext& c
     return written.status();
   }
   FreeBlobs(written->freed_blobs);
-  http::Response resp = XmlResponse(StrCat(
-      "<CompleteMultipartUploadResult xmlns=\"", kS3Namespace, "\">",
-      XmlElement("Location", StrCat("/", t.bucket, "/", UriEncode(t.key, true))),
-      XmlElement("Bucket", t.bucket), XmlElement("Key", t.key),
-      XmlElement("ETag", StrCat("\"", written->version.etag, "\"")), "</CompleteMultipartUploadResult>"));
+  http::Response resp =
+      XmlResponse(StrCat("<CompleteMultipartUploadResult xmlns=\"", kS3Namespace, "\">",
+                         XmlElement("Location", StrCat("/", t.bucket, "/", UriEncode(t.key, true))),
+                         XmlElement("Bucket", t.bucket), XmlElement("Key", t.key),
+                         XmlElement("ETag", StrCat("\"", written->version.etag, "\"")),
+                         "</CompleteMultipartUploadResult>"));
   if (!upload->sse.empty()) resp.headers.Set("x-amz-server-side-encryption", upload->sse);
   if (!bucket.versioning.empty()) resp.headers.Set("x-amz-version-id", written->version.version_id);
   return resp;
@@ -537,15 +579,16 @@ absl::StatusOr<http::Response> S3Service::ListParts(CallContext& ctx, const Targ
     last = p.part_number;
     ++count;
   }
-  std::string body = StrCat(
-      "<ListPartsResult xmlns=\"", kS3Namespace, "\">", XmlElement("Bucket", t.bucket),
-      XmlElement("Key", t.key), XmlElement("UploadId", upload->upload_id),
-      XmlElement("PartNumberMarker", std::to_string(marker)),
-      XmlElement("NextPartNumberMarker", std::to_string(last)),
-      XmlElement("MaxParts", std::to_string(max_parts)),
-      XmlElement("IsTruncated", truncated ? "true" : "false"), "<Initiator>",
-      XmlElement("ID", upload->account_id), "</Initiator><Owner>", XmlElement("ID", upload->account_id),
-      "</Owner><StorageClass>STANDARD</StorageClass>", items, "</ListPartsResult>");
+  std::string body =
+      StrCat("<ListPartsResult xmlns=\"", kS3Namespace, "\">", XmlElement("Bucket", t.bucket),
+             XmlElement("Key", t.key), XmlElement("UploadId", upload->upload_id),
+             XmlElement("PartNumberMarker", std::to_string(marker)),
+             XmlElement("NextPartNumberMarker", std::to_string(last)),
+             XmlElement("MaxParts", std::to_string(max_parts)),
+             XmlElement("IsTruncated", truncated ? "true" : "false"), "<Initiator>",
+             XmlElement("ID", upload->account_id), "</Initiator><Owner>",
+             XmlElement("ID", upload->account_id), "</Owner><StorageClass>STANDARD</StorageClass>",
+             items, "</ListPartsResult>");
   return XmlResponse(std::move(body));
 }
 

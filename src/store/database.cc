@@ -33,8 +33,8 @@ Statement::~Statement() {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                             SQLITE_TRANSIENT);
+  int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK && bind_error_.ok()) bind_error_ = SqliteError(db_, rc, "bind");
   return *this;
 }
@@ -134,33 +134,58 @@ absl::Status Connection::Exec(std::string_view sql) {
 
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(
-    const std::string& path, const std::vector<std::string>& migrations) {
+namespace {
+
+// Opens one connection to `path` and applies `pragmas`.
+absl::StatusOr<sqlite3*> OpenConnection(const std::string& path, std::string_view pragmas) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = SqliteError(raw, rc, StrCat("open ", path));
     sqlite3_close_v2(raw);
     return status;
   }
-  std::unique_ptr<Database> db(new Database(raw));
-  Connection& conn = *db->conn_;
   sqlite3_busy_timeout(raw, 5000);
-  RETURN_IF_ERROR(conn.Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA trusted_schema=OFF;"));
+  std::string text(pragmas);
+  char* err = nullptr;
+  rc = sqlite3_exec(raw, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    absl::Status status =
+        SqliteError(nullptr, rc, StrCat("configure ", path, ": ", err ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close_v2(raw);
+    return status;
+  }
+  return raw;
+}
+
+constexpr std::string_view kWriterPragmas =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+    "PRAGMA trusted_schema=OFF;";
+constexpr std::string_view kReaderPragmas =
+    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
+    "PRAGMA query_only=ON;";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(
+    const std::string& path, const std::vector<std::string>& migrations) {
+  ASSIGN_OR_RETURN(sqlite3 * writer, OpenConnection(path, kWriterPragmas));
+  std::unique_ptr<Database> db(new Database(writer));
 
   int version = 0;
   {
-    ASSIGN_OR_RETURN(Statement stmt, conn.Prepare("PRAGMA user_version"));
+    std::lock_guard<std::mutex> lock(db->write_mu_);
+    ASSIGN_OR_RETURN(Statement stmt, db->write_conn_->Prepare("PRAGMA user_version"));
     ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) version = static_cast<int>(stmt.ColumnInt(0));
   }
   if (version > static_cast<int>(migrations.size())) {
-    return absl::FailedPreconditionError(
-        StrCat("database schema version ", version, " is newer than this server (",
-                     migrations.size(), "); refusing to downgrade"));
+    return absl::FailedPreconditionError(StrCat("database schema version ", version,
+                                                " is newer than this server (", migrations.size(),
+                                                "); refusing to downgrade"));
   }
   for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
     RETURN_IF_ERROR(db->Write([&](Connection& c) {
@@ -169,26 +194,107 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     }));
   }
   db->schema_version_ = static_cast<int>(migrations.size());
+
+  // Opened after the migrations, so that it never caches an older schema.
+  ASSIGN_OR_RETURN(sqlite3 * reader, OpenConnection(path, kReaderPragmas));
+  std::lock_guard<std::mutex> lock(db->read_mu_);
+  db->read_conn_ = std::unique_ptr<Connection>(new Connection(reader));
   return db;
 }
 
 Database::~Database() = default;
 
 absl::Status Database::Write(const std::function<absl::Status(Connection&)>& body) {
-  std::lock_guard<std::mutex> lock(mu_);
-  RETURN_IF_ERROR(conn_->Exec("BEGIN IMMEDIATE"));
-  absl::Status status = body(*conn_);
-  if (status.ok()) {
-    status = conn_->Exec("COMMIT");
-    if (status.ok()) return status;
+  PendingWrite self{&body};
+  std::unique_lock<std::mutex> queue_lock(queue_mu_);
+  queue_.push_back(&self);
+  queue_cv_.wait(queue_lock, [&] { return self.done || !committing_; });
+  if (!self.done) {
+    // No group is committing: this caller commits everything queued so far, itself included.
+    committing_ = true;
+    std::vector<PendingWrite*> group;
+    group.swap(queue_);
+    queue_lock.unlock();
+    {
+      std::lock_guard<std::mutex> write_lock(write_mu_);
+      CommitGroup(group);
+    }
+    queue_lock.lock();
+    for (PendingWrite* write : group) write->done = true;
+    committing_ = false;
+    queue_cv_.notify_all();
   }
-  (void)conn_->Exec("ROLLBACK");
-  return status;
+  queue_lock.unlock();
+  if (self.exception) std::rethrow_exception(self.exception);
+  return self.status;
+}
+
+void Database::CommitGroup(const std::vector<PendingWrite*>& group) {
+  Connection& c = *write_conn_;
+  absl::Status begun = c.Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) {
+    for (PendingWrite* write : group) write->status = begun;
+    return;
+  }
+  absl::Status broken;  // set when the transaction can no longer be committed
+  for (PendingWrite* write : group) {
+    if (!broken.ok()) {
+      write->status = absl::AbortedError(
+          StrCat("write not attempted: the shared transaction failed: ", broken.message()));
+      continue;
+    }
+    if (!RunInSavepoint(*write)) {
+      broken = write->status.ok() ? absl::InternalError("savepoint failed") : write->status;
+    }
+  }
+  bool any_ok = false;
+  for (PendingWrite* write : group) any_ok = any_ok || write->status.ok();
+  absl::Status committed = broken.ok() && any_ok ? c.Exec("COMMIT") : broken;
+  if (committed.ok() && any_ok) return;
+  (void)c.Exec("ROLLBACK");
+  if (!any_ok) return;
+  // Nothing of this group persisted: bodies that succeeded report why.
+  for (PendingWrite* write : group) {
+    if (write->status.ok()) write->status = committed;
+  }
+}
+
+bool Database::RunInSavepoint(PendingWrite& write) {
+  Connection& c = *write_conn_;
+  absl::Status opened = c.Exec("SAVEPOINT group_write");
+  if (!opened.ok()) {
+    write.status = opened;
+    return false;
+  }
+  try {
+    write.status = (*write.body)(c);
+  } catch (...) {
+    write.exception = std::current_exception();
+    write.status = absl::InternalError("write transaction body threw an exception");
+  }
+  if (write.status.ok()) {
+    absl::Status released = c.Exec("RELEASE group_write");
+    if (!released.ok()) write.status = released;
+    return released.ok();
+  }
+  // Undo this body's changes only; the group's transaction goes on.
+  return c.Exec("ROLLBACK TO group_write").ok() && c.Exec("RELEASE group_write").ok();
 }
 
 absl::Status Database::Read(const std::function<absl::Status(Connection&)>& body) {
-  std::lock_guard<std::mutex> lock(mu_);
-  return body(*conn_);
+  std::lock_guard<std::mutex> lock(read_mu_);
+  Connection& c = *read_conn_;
+  RETURN_IF_ERROR(c.Exec("BEGIN"));
+  absl::Status status;
+  try {
+    status = body(c);
+  } catch (...) {
+    (void)c.Exec("ROLLBACK");
+    throw;
+  }
+  // A read transaction has nothing to commit; ending it releases its snapshot.
+  (void)c.Exec("ROLLBACK");
+  return status;
 }
 
 }  // namespace cleanroom::store

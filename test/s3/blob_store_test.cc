@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -521,32 +522,35 @@ TEST_F(BlobStoreTest, TruncatedPlainBlobIsDataLoss) {
 // ---------------------------------------------------------------------------------------------
 // Writer life cycle
 
-TEST_F(BlobStoreTest, AbortRemovesTempFile) {
+TEST_F(BlobStoreTest, AbortRemovesTheFile) {
   auto writer = store_->NewWriter(true);
   ASSERT_TRUE(writer.ok()) << writer.status();
   ASSERT_TRUE((*writer)->Append(MakeData(3 * kChunk, 1)).ok());
   const std::string id = (*writer)->id();
-  EXPECT_TRUE(fs::exists(BlobTempPath(root_, id)));
-  // Not visible before Commit.
+  // Written in place, but not visible through the store before Commit.
+  EXPECT_TRUE(fs::exists(BlobPath(root_, id)));
   EXPECT_EQ(store_->OpenReader(id, 0, 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->Size(id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->OpenConcatReader({{id, 3 * kChunk}}, 0, 1).status().code(),
+            absl::StatusCode::kNotFound);
 
   (*writer)->Abort();
-  EXPECT_FALSE(fs::exists(BlobTempPath(root_, id)));
+  EXPECT_FALSE(fs::exists(BlobPath(root_, id)));
   EXPECT_EQ(CountFiles(TempDir()), 0u);
   EXPECT_EQ(CountFiles(root_ + "/blobs"), 0u);
   EXPECT_EQ((*writer)->Append("x").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*writer)->Commit().status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(BlobStoreTest, DestructorWithoutCommitRemovesTempFile) {
+TEST_F(BlobStoreTest, DestructorWithoutCommitRemovesTheFile) {
   for (bool encrypt : {false, true}) {
     auto writer = store_->NewWriter(encrypt);
     ASSERT_TRUE(writer.ok()) << writer.status();
     ASSERT_TRUE((*writer)->Append(MakeData(2 << 20, 1)).ok());
     const std::string id = (*writer)->id();
-    EXPECT_TRUE(fs::exists(BlobTempPath(root_, id)));
+    EXPECT_TRUE(fs::exists(BlobPath(root_, id)));
     writer->reset();
-    EXPECT_FALSE(fs::exists(BlobTempPath(root_, id)));
+    EXPECT_FALSE(fs::exists(BlobPath(root_, id)));
     EXPECT_EQ(CountFiles(TempDir()), 0u);
     EXPECT_EQ(store_->Size(id).status().code(), absl::StatusCode::kNotFound);
   }
@@ -637,6 +641,63 @@ TEST_F(BlobStoreTest, OpenCreatesDirectoriesAndRejectsAFileAsRoot) {
   auto nested = BlobStore::Open(base_ + "/a/b/", key_.get());
   ASSERT_TRUE(nested.ok()) << nested.status();
   EXPECT_TRUE(fs::is_directory(base_ + "/a/b/tmp"));
+}
+
+TEST_F(BlobStoreTest, OpenCreatesEveryShardDirectory) {
+  size_t shards = 0;
+  for (const auto& entry : fs::directory_iterator(root_ + "/blobs")) {
+    EXPECT_TRUE(entry.is_directory()) << entry.path();
+    EXPECT_EQ(entry.path().filename().string().size(), 2u) << entry.path();
+    ++shards;
+  }
+  EXPECT_EQ(shards, 256u);
+}
+
+TEST_F(BlobStoreTest, CommittedBlobBecomesVisible) {
+  auto writer = store_->NewWriter(false);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE((*writer)->Append("abc").ok());
+  const std::string id = (*writer)->id();
+  EXPECT_EQ(store_->Size(id).status().code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE((*writer)->Commit().ok());
+  auto size = store_->Size(id);
+  ASSERT_TRUE(size.ok()) << size.status();
+  EXPECT_EQ(*size, 3u);
+}
+
+TEST_F(BlobStoreTest, ConsecutiveBlobsShareAShardDirectory) {
+  // New blobs fill one shard directory for a while, so concurrent commits can share its
+  // fsync; across many blobs every id is still distinct.
+  std::set<std::string> ids;
+  std::map<std::string, int> per_shard;
+  for (int i = 0; i < 64; ++i) {
+    const BlobInfo info = Write("x", false);
+    ids.insert(info.id);
+    ++per_shard[info.id.substr(0, 2)];
+  }
+  EXPECT_EQ(ids.size(), 64u);
+  EXPECT_LE(per_shard.size(), 5u);
+  EXPECT_GE(per_shard.size(), 4u);
+}
+
+TEST_F(BlobStoreTest, WriterOutlivingTheStoreStillCommits) {
+  auto writer = store_->NewWriter(true);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  const std::string id = (*writer)->id();
+  store_.reset();
+  ASSERT_TRUE((*writer)->Append(MakeData(100000, 4)).ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_TRUE(fs::is_regular_file(BlobPath(root_, id)));
+}
+
+TEST_F(BlobStoreTest, CommitRecreatesAMissingShardDirectory) {
+  for (const auto& entry : fs::directory_iterator(root_ + "/blobs")) fs::remove(entry.path());
+  const std::string data = MakeData(5000, 9);
+  const BlobInfo info = Write(data, false);
+  ASSERT_TRUE(IsValidBlobId(info.id));
+  auto read = ReadRange(info.id, 0, data.size());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(*read == data);
 }
 
 TEST_F(BlobStoreTest, ConcurrentWritersAndReaders) {

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/aws_error.h"
+#include "common/encoding.h"
+#include "crypto/hash.h"
 #include "gtest/gtest.h"
 
 namespace cleanroom::s3 {
@@ -57,8 +59,10 @@ class BodyVerifierTest : public ::testing::Test {
     for (const auto& [name, value] : headers) req_.headers.Add(name, value);
     ctx_ = std::make_unique<protocol::CallContext>(protocol::CallContext{
         req_, "rid", "us-east-1", {}, "", std::move(payload_hash), std::nullopt, ""});
-    return BodyVerifier::Create(*ctx_);
+    return BodyVerifier::Create(*ctx_, options_);
   }
+
+  BodyVerifier::Options options_;
 
   std::unique_ptr<http::StringReader> reader_;
   http::Request req_;
@@ -204,6 +208,103 @@ TEST_F(BodyVerifierTest, ReaderErrorsArePassedThrough) {
   char buf[4];
   EXPECT_EQ((*v)->Read(buf, sizeof(buf)).status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ((*v)->Read(buf, sizeof(buf)).status().code(), absl::StatusCode::kAborted);
+}
+
+TEST_F(BodyVerifierTest, ReportsTheMd5OfTheBody) {
+  for (std::optional<std::string> content_md5 :
+       {std::optional<std::string>(), std::optional<std::string>(kBodyMd5Base64)}) {
+    req_ = http::Request();
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (content_md5) headers.emplace_back("Content-MD5", *content_md5);
+    auto v = Make(kBody, kBodySha256Hex, 11, headers);
+    ASSERT_TRUE(v.ok()) << v.status();
+    ASSERT_TRUE(Drain(**v).status.ok());
+    EXPECT_EQ(Base64Encode((*v)->md5()), kBodyMd5Base64);
+  }
+}
+
+TEST_F(BodyVerifierTest, ContentSha256AndChecksumSha256ShareOneDigestButAreBothChecked) {
+  {
+    auto v = Make(kBody, kBodySha256Hex, 11, {{"x-amz-checksum-sha256", kBodySha256Base64}});
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(Drain(**v).status.ok());
+    EXPECT_EQ((*v)->checksums().at("SHA256"), kBodySha256Base64);
+  }
+  req_ = http::Request();
+  {
+    // Right payload hash, wrong checksum header.
+    auto v = Make(kBody, kBodySha256Hex, 11,
+                  {{"x-amz-checksum-sha256", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}});
+    ASSERT_TRUE(v.ok()) << v.status();
+    Drained d = Drain(**v);
+    EXPECT_EQ(AwsCode(d.status), "BadDigest");
+  }
+  req_ = http::Request();
+  {
+    // Wrong payload hash, right checksum header.
+    auto v =
+        Make("hello worle", kBodySha256Hex, 11, {{"x-amz-checksum-sha256", kBodySha256Base64}});
+    ASSERT_TRUE(v.ok()) << v.status();
+    Drained d = Drain(**v);
+    EXPECT_EQ(AwsCode(d.status), "XAmzContentSHA256Mismatch");
+  }
+}
+
+// A body of several MiB, read the way StoreBody reads it: alternating between two buffers.
+class BackgroundMd5Test : public BodyVerifierTest {
+ protected:
+  static std::string LargeBody() {
+    std::string body(5 * 1024 * 1024 + 123, '\0');
+    for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 2654435761u) >> 24);
+    return body;
+  }
+
+  Drained DrainAlternating(BodyVerifier& v) {
+    Drained out;
+    std::vector<std::string> buffers(2, std::string(1 << 20, '\0'));
+    for (size_t i = 0;; i = 1 - i) {
+      absl::StatusOr<size_t> n = v.Read(buffers[i].data(), buffers[i].size());
+      if (!n.ok()) {
+        out.status = n.status();
+        return out;
+      }
+      if (*n == 0) return out;
+      out.data.append(buffers[i].data(), *n);
+    }
+  }
+};
+
+TEST_F(BackgroundMd5Test, LargeBodyGetsTheSameDigestsAndChecks) {
+  const std::string body = LargeBody();
+  options_.background_md5_min_length = 2 << 20;
+  auto v = Make(body, crypto::Sha256Hex(body), body.size(),
+                {{"Content-MD5", Base64Encode(crypto::Md5(body))}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE((*v)->md5_in_background());
+  Drained d = DrainAlternating(**v);
+  ASSERT_TRUE(d.status.ok()) << d.status;
+  EXPECT_TRUE(d.data == body);
+  EXPECT_EQ((*v)->md5(), crypto::Md5(body));
+}
+
+TEST_F(BackgroundMd5Test, ContentMd5MismatchIsStillBadDigest) {
+  std::string body = LargeBody();
+  const std::string md5 = Base64Encode(crypto::Md5(body));
+  body[3 << 20] ^= 1;
+  options_.background_md5_min_length = 2 << 20;
+  auto v = Make(body, "UNSIGNED-PAYLOAD", body.size(), {{"Content-MD5", md5}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE((*v)->md5_in_background());
+  EXPECT_EQ(AwsCode(DrainAlternating(**v).status), "BadDigest");
+}
+
+TEST_F(BackgroundMd5Test, SmallBodyIsHashedInline) {
+  options_.background_md5_min_length = 2 << 20;
+  auto v = Make(kBody, kBodySha256Hex, 11);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_FALSE((*v)->md5_in_background());
+  ASSERT_TRUE(Drain(**v).status.ok());
+  EXPECT_EQ(Base64Encode((*v)->md5()), kBodyMd5Base64);
 }
 
 }  // namespace
