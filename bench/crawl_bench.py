@@ -79,27 +79,39 @@ class RssSampler(threading.Thread):
         self.join()
 
 
-def crawl(server, account, glue, name, bucket, prefix):
-    """Runs one crawl; returns (seconds, peak RSS MiB during it, the table's columns)."""
+def crawl(server, glue, name, bucket, prefix, runs=3):
+    """Runs crawler `name` `runs` times (the first creates the table, later ones recrawl it).
+    Returns (best runtime in seconds as the server measured it, best wall clock from
+    StartCrawler to READY seen by polling, peak RSS MiB during the crawls, the table's
+    columns)."""
     glue.create_crawler(Name=name, Role="BenchCrawler", DatabaseName="bench",
                         Targets={"S3Targets": [{"Path": f"s3://{bucket}/{prefix}"}]})
     sampler = RssSampler(server.proc.pid)
     sampler.start()
-    start = time.perf_counter()
-    glue.start_crawler(Name=name)
-    while True:
-        crawler = glue.get_crawler(Name=name)["Crawler"]
-        if crawler["State"] == "READY" and "LastCrawl" in crawler:
-            break
-        time.sleep(0.02)
-    seconds = time.perf_counter() - start
+    best = best_wall = None
+    for _ in range(runs):
+        before = glue.get_crawler(Name=name)["Crawler"].get("LastCrawl", {}).get("StartTime")
+        start = time.perf_counter()
+        glue.start_crawler(Name=name)
+        while True:
+            crawler = glue.get_crawler(Name=name)["Crawler"]
+            last = crawler.get("LastCrawl", {})
+            if crawler["State"] == "READY" and last and last.get("StartTime") != before:
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        if last["Status"] != "SUCCEEDED":
+            raise SystemExit(f"crawl {name} failed: {last}")
+        # The crawl's own duration as the server measured it (microseconds), without polling.
+        seconds = glue.get_crawler_metrics(CrawlerNameList=[name])["CrawlerMetricsList"][0][
+            "LastRuntimeSeconds"]
+        best = seconds if best is None else min(best, seconds)
+        best_wall = wall if best_wall is None else min(best_wall, wall)
     sampler.stop()
-    if crawler["LastCrawl"]["Status"] != "SUCCEEDED":
-        raise SystemExit(f"crawl {name} failed: {crawler['LastCrawl']}")
     tables = glue.get_tables(DatabaseName="bench")["TableList"]
     table = [t for t in tables if t["StorageDescriptor"]["Location"] == f"s3://{bucket}/{prefix}"]
     columns = [(c["Name"], c["Type"]) for c in table[0]["StorageDescriptor"]["Columns"]]
-    return seconds, sampler.peak_kib / 1024, columns
+    return best, best_wall, sampler.peak_kib / 1024, columns
 
 
 def reference(tool, fmt, files, runs=3):
@@ -165,10 +177,10 @@ def main():
                 ("CSV, 1 file", "csv-crawler", "csv/customers/", "csv", [csv_path], csv_bytes),
                 ("Parquet, 16 files in 4 partitions", "parquet-crawler", "parquet/sales/",
                  "parquet", parquet_files, parquet_bytes)):
-            seconds, peak_mib, columns = crawl(server, account, glue, name, "bench-data", prefix)
+            seconds, wall, peak_mib, columns = crawl(server, glue, name, "bench-data", prefix)
             ref = reference(tool, fmt, files)
-            rows.append((label, nbytes, seconds, ref, peak_mib, columns))
-            print(f"  {label}: crawl {seconds:.3f}s, engine {ref:.3f}s, "
+            rows.append((label, nbytes, seconds, wall, ref, peak_mib, columns))
+            print(f"  {label}: crawl {seconds:.3f}s (client {wall:.3f}s), engine {ref:.3f}s, "
                   f"ratio {seconds / ref:.2f}, peak RSS {peak_mib:.0f} MiB; {columns}",
                   flush=True)
         server.stop(check=True)
@@ -177,19 +189,20 @@ def main():
             server.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    lines = ["| dataset | bytes | crawl (StartCrawler → READY) | engine reading the schema "
-             "| crawl / engine | server peak RSS during crawl |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for label, nbytes, seconds, ref, peak_mib, _ in rows:
+    lines = ["| dataset | bytes | crawl runtime | StartCrawler → READY seen by the client "
+             "| engine reading the schema | crawl / engine | server peak RSS during crawl |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for label, nbytes, seconds, wall, ref, peak_mib, _ in rows:
         lines.append(f"| {label} | {nbytes / 1e9:.2f} GB | {seconds * 1000:.0f} ms "
-                     f"| {ref * 1000:.0f} ms | {seconds / ref:.2f} | {peak_mib:.0f} MiB |")
+                     f"| {wall * 1000:.0f} ms | {ref * 1000:.0f} ms | {seconds / ref:.2f} "
+                     f"| {peak_mib:.0f} MiB |")
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     notes = (
-        "The crawl time is wall clock from StartCrawler until GetCrawler reports READY with a "
-        "LastCrawl (polled every 20 ms, so it includes up to 20 ms of polling and the catalog "
-        "write). The reference is `bench/engine_schema` — the same DuckDB build reading the "
-        "schema of the same files from local disk with the same sniffers — best of 3, in the "
-        "same run. The crawler reads objects through the role, from the blob store, and for "
+        "The crawl runtime is the server's own measure (GetCrawlerMetrics LastRuntimeSeconds, "
+        "from the start of the crawl to its catalog write committed); the client column is wall "
+        "clock from StartCrawler until GetCrawler, polled every 20 ms, reports READY. The reference is `bench/engine_schema` — the same DuckDB build reading the "
+        "schema of the same files from local disk with the same sniffers. Both sides are the best "
+        "of 3, in the same run (the first crawl creates the table, the others recrawl it). The crawler reads objects through the role, from the blob store, and for "
         "CSV also verifies the sniffed types over the first MiB; aim: crawl / engine ≤ 1.5.\n\n"
         f"Run: {when} on {os.cpu_count()} CPUs, {platform.system()} {platform.release()}.\n"
         f"Command: `python3 bench/crawl_bench.py {os.path.relpath(args.build_dir, REPO)}"

@@ -14,6 +14,8 @@ namespace {
 
 constexpr char kGluePrincipal[] = "glue.amazonaws.com";
 constexpr int kListPageSize = 1000;
+// What is read of every object to tell its format.
+constexpr size_t kProbeBytes = 64 << 10;
 
 // Reads exactly `n` bytes at `offset` of an object version's parts.
 absl::Status ReadRange(s3::BlobStore& blobs, const std::vector<s3::BlobRef>& parts, uint64_t offset,
@@ -144,12 +146,20 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
           RETURN_IF_ERROR(AuthorizeS3(
               role, "s3:GetObject", StrCat("arn:aws:s3:::", path.bucket, "/", object.key), owner));
           const std::vector<s3::BlobRef>& parts = parts_by_key[object.key];
-          std::string head(std::min<uint64_t>(object.size, kHeadBytes), '\0');
+          // A small probe decides the format; only text formats need the whole head (their
+          // estimates and type checks use it), Parquet needs nothing but its footer.
+          std::string head(std::min<uint64_t>(object.size, kProbeBytes), '\0');
           std::string last4(std::min<uint64_t>(object.size, 4), '\0');
           absl::Status read = ReadRange(*blobs_, parts, 0, head.data(), head.size());
           if (read.ok()) {
             read =
                 ReadRange(*blobs_, parts, object.size - last4.size(), last4.data(), last4.size());
+          }
+          Format format = read.ok() ? DetectFormat(head, last4) : Format::kUnknown;
+          if (read.ok() && (format == Format::kCsv || format == Format::kJson)) {
+            size_t have = head.size();
+            head.resize(std::min<uint64_t>(object.size, kHeadBytes));
+            read = ReadRange(*blobs_, parts, have, head.data() + have, head.size() - have);
           }
           if (!read.ok()) {
             outcome.messages.push_back(
@@ -157,7 +167,6 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
             continue;
           }
           outcome.files_read += 1;
-          Format format = DetectFormat(head, last4);
           if (format == Format::kUnknown) {
             outcome.messages.push_back(
                 StrCat("skipped ", where, ": not CSV, JSON lines or Parquet"));
