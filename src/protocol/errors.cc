@@ -15,7 +15,9 @@ ResolvedError DefaultFor(Protocol protocol, absl::StatusCode code) {
     case absl::StatusCode::kOutOfRange:
       return {400, json ? "ValidationException" : s3 ? "InvalidArgument" : "ValidationError"};
     case absl::StatusCode::kUnauthenticated:
-      return {403, json ? "UnrecognizedClientException" : s3 ? "AccessDenied" : "InvalidClientTokenId"};
+      return {403, json ? "UnrecognizedClientException"
+                   : s3 ? "AccessDenied"
+                        : "InvalidClientTokenId"};
     case absl::StatusCode::kPermissionDenied:
       return {403, json ? "AccessDeniedException" : "AccessDenied"};
     case absl::StatusCode::kNotFound:
@@ -26,15 +28,21 @@ ResolvedError DefaultFor(Protocol protocol, absl::StatusCode code) {
     case absl::StatusCode::kAborted:
       return {409, json ? "ConflictException" : s3 ? "InvalidRequest" : "DeleteConflict"};
     case absl::StatusCode::kResourceExhausted:
-      return {json ? 402 : 400, json ? "ServiceQuotaExceededException" : s3 ? "TooManyBuckets" : "LimitExceeded"};
+      return {json ? 402 : 400, json ? "ServiceQuotaExceededException"
+                                : s3 ? "TooManyBuckets"
+                                     : "LimitExceeded"};
     case absl::StatusCode::kUnimplemented:
-      return {s3 ? 501 : 400, s3 ? "NotImplemented" : json ? "UnknownOperationException" : "InvalidAction"};
+      return {s3 ? 501 : 400, s3     ? "NotImplemented"
+                              : json ? "UnknownOperationException"
+                                     : "InvalidAction"};
     case absl::StatusCode::kDeadlineExceeded:
       return {400, s3 ? "RequestTimeout" : json ? "ValidationException" : "RequestExpired"};
     case absl::StatusCode::kDataLoss:
       return {400, s3 ? "BadDigest" : json ? "ValidationException" : "ValidationError"};
     case absl::StatusCode::kUnavailable:
-      return {503, s3 ? "ServiceUnavailable" : json ? "ServiceUnavailableException" : "ServiceUnavailable"};
+      return {503, s3     ? "ServiceUnavailable"
+                   : json ? "ServiceUnavailableException"
+                          : "ServiceUnavailable"};
     default:
       return {500, json ? "InternalServerException" : s3 ? "InternalError" : "InternalFailure"};
   }
@@ -45,14 +53,17 @@ std::string TranslateAuthCode(Protocol protocol, const std::string& code) {
   if (protocol == Protocol::kRestXml) return code;
   const bool json = protocol == Protocol::kJson11 || protocol == Protocol::kRestJson;
   if (code == "SignatureDoesNotMatch") return json ? "InvalidSignatureException" : code;
-  if (code == "InvalidAccessKeyId") return json ? "UnrecognizedClientException" : "InvalidClientTokenId";
-  if (code == "RequestTimeTooSkewed") return json ? "InvalidSignatureException" : "SignatureDoesNotMatch";
+  if (code == "InvalidAccessKeyId")
+    return json ? "UnrecognizedClientException" : "InvalidClientTokenId";
+  if (code == "RequestTimeTooSkewed")
+    return json ? "InvalidSignatureException" : "SignatureDoesNotMatch";
   if (code == "AuthorizationHeaderMalformed" || code == "AuthorizationQueryParametersError") {
     return json ? "IncompleteSignatureException" : "IncompleteSignature";
   }
   if (code == "IncompleteSignature") return json ? "IncompleteSignatureException" : code;
   if (code == "MissingAuthenticationToken" || code == "AccessDenied") {
-    return json ? (code == "AccessDenied" ? "AccessDeniedException" : "MissingAuthenticationTokenException")
+    return json ? (code == "AccessDenied" ? "AccessDeniedException"
+                                          : "MissingAuthenticationTokenException")
                 : code;
   }
   return code;
@@ -65,13 +76,26 @@ std::string XmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;

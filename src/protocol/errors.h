@@ -1,8 +1,9 @@
 // Renders an absl::Status as an AWS error response in each protocol's own form:
 //   restXml (S3):   <Error><Code/><Message/>...<RequestId/></Error>
-//   query (STS/IAM): <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>
-//   awsJson1_1:     {"__type": code, "Message": ...}
-//   restJson1:      X-Amzn-ErrorType header + {"message": ..., extra members}
+//   query (STS/IAM):
+//   <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse> awsJson1_1:
+//   {"__type": code, "Message": ...} restJson1:      X-Amzn-ErrorType header + {"message": ...,
+//   extra members}
 // The AWS code and HTTP status come from the Status payload (common/aws_error.h) when present,
 // otherwise from a per-protocol default for the canonical code. Authentication codes are
 // translated to each family's names (SignatureDoesNotMatch -> InvalidSignatureException, ...).

@@ -43,11 +43,11 @@ http::Response QueryRpcService::Handle(CallContext& ctx) {
   ctx.operation = action;
   auto it = actions_.find(action);
   if (it == actions_.end()) {
-    return RenderError(Protocol::kQuery,
-                       AwsError(absl::StatusCode::kInvalidArgument, "InvalidAction",
-                                StrCat("Could not find operation ", action, " for this service"),
-                                400),
-                       ctx.request_id);
+    return RenderError(
+        Protocol::kQuery,
+        AwsError(absl::StatusCode::kInvalidArgument, "InvalidAction",
+                 StrCat("Could not find operation ", action, " for this service"), 400),
+        ctx.request_id);
   }
   absl::StatusOr<std::string> result = it->second(ctx, *params);
   if (!result.ok()) return RenderError(Protocol::kQuery, result.status(), ctx.request_id);

@@ -31,7 +31,9 @@ class QueryRpcService : public Service {
   http::Response Handle(CallContext& ctx) override;
 
  protected:
-  void Register(std::string action, QueryOperation fn) { actions_[std::move(action)] = std::move(fn); }
+  void Register(std::string action, QueryOperation fn) {
+    actions_[std::move(action)] = std::move(fn);
+  }
 
  private:
   std::string signing_name_;

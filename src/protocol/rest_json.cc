@@ -68,12 +68,12 @@ http::Response RestJsonService::Handle(CallContext& ctx) {
   }
   if (match == nullptr) {
     int status = path_matched ? 405 : 404;
-    return RenderError(Protocol::kRestJson,
-                       AwsError(absl::StatusCode::kNotFound, "UnknownOperationException",
-                                StrCat("No operation matches ", ctx.request.method, " ",
-                                       ctx.request.path),
-                                status),
-                       ctx.request_id);
+    return RenderError(
+        Protocol::kRestJson,
+        AwsError(absl::StatusCode::kNotFound, "UnknownOperationException",
+                 StrCat("No operation matches ", ctx.request.method, " ", ctx.request.path),
+                 status),
+        ctx.request_id);
   }
   ctx.operation = match->route.operation;
   if (!ctx.request.query.empty()) {

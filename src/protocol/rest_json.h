@@ -17,9 +17,9 @@
 namespace cleanroom::protocol {
 
 struct RestJsonInput {
-  std::map<std::string, std::string> labels;           // path labels, decoded
-  std::multimap<std::string, std::string> query;       // query parameters, decoded
-  nlohmann::json body = nlohmann::json::object();      // {} when the request has no body
+  std::map<std::string, std::string> labels;       // path labels, decoded
+  std::multimap<std::string, std::string> query;   // query parameters, decoded
+  nlohmann::json body = nlohmann::json::object();  // {} when the request has no body
 
   // The first value of query parameter `name`.
   std::optional<std::string> Query(const std::string& name) const;

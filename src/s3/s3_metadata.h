@@ -21,8 +21,8 @@ struct Bucket {
   std::string name;
   std::string account_id;
   std::string region;
-  int64_t created_at = 0;  // micros
-  std::string versioning;  // "", "Enabled" or "Suspended"
+  int64_t created_at = 0;     // micros
+  std::string versioning;     // "", "Enabled" or "Suspended"
   std::string sse_algorithm;  // "" or "AES256"
 };
 
@@ -34,7 +34,7 @@ struct ObjectVersion {
   bool is_latest = false;
   bool is_delete_marker = false;
   uint64_t size = 0;
-  std::string etag;  // without quotes: md5 hex, or md5-of-md5s hex + "-N"
+  std::string etag;           // without quotes: md5 hex, or md5-of-md5s hex + "-N"
   int64_t last_modified = 0;  // micros
   std::optional<std::string> content_type;
   std::map<std::string, std::string> metadata;   // x-amz-meta-* (names lower-case, no prefix)
@@ -71,8 +71,8 @@ struct WriteResult {
 };
 
 struct DeleteResult {
-  std::string version_id;         // the version removed or the marker created
-  bool delete_marker = false;     // a marker was created, or the removed version was one
+  std::string version_id;      // the version removed or the marker created
+  bool delete_marker = false;  // a marker was created, or the removed version was one
   std::vector<std::string> freed_blobs;
 };
 

@@ -69,14 +69,17 @@ std::string BucketXml(const Bucket& b) {
 }
 
 // Keys in listing responses: percent-encoded when the client asked for encoding-type=url.
-std::string ListKey(std::string_view key, bool url) { return url ? UriEncode(key, true) : std::string(key); }
+std::string ListKey(std::string_view key, bool url) {
+  return url ? UriEncode(key, true) : std::string(key);
+}
 
 // The max-keys parameter: 1000 by default and at most.
 absl::StatusOr<int> MaxKeys(const S3Service::Target& t) {
   if (!t.Has("max-keys")) return 1000;
   uint64_t v;
   if (!ParseUint64(t.Get("max-keys"), &v)) {
-    return S3Err("InvalidArgument", "Provided max-keys not an integer or within integer range", 400);
+    return S3Err("InvalidArgument", "Provided max-keys not an integer or within integer range",
+                 400);
   }
   return static_cast<int>(std::min<uint64_t>(v, 1000));
 }
@@ -94,8 +97,9 @@ absl::Status Unsupported(CallContext& ctx) {
                         " is not allowed against this resource."),
                  405);
   }
-  std::string what = ctx.request.query.empty() ? ctx.request.method
-                                               : StrCat(ctx.request.method, " ?", ctx.request.query);
+  std::string what = ctx.request.query.empty()
+                         ? ctx.request.method
+                         : StrCat(ctx.request.method, " ?", ctx.request.query);
   return S3Err("NotImplemented",
                StrCat("This server does not implement the S3 operation requested by ", what), 400,
                absl::StatusCode::kUnimplemented);
@@ -114,12 +118,14 @@ std::string BucketNameProblem(std::string_view name) {
   if (!alnum(name.front()) || !alnum(name.back())) {
     return "Bucket names must begin and end with a letter or digit.";
   }
-  if (name.find("..") != std::string_view::npos) return "Bucket names must not contain two adjacent dots.";
+  if (name.find("..") != std::string_view::npos)
+    return "Bucket names must not contain two adjacent dots.";
   if (name.find(".-") != std::string_view::npos || name.find("-.") != std::string_view::npos) {
     return "Bucket names must not contain a dot next to a hyphen.";
   }
   if (IsIpv4(name)) return "Bucket names must not be formatted as an IP address.";
-  if (StartsWith(name, "xn--") || StartsWith(name, "sthree-") || StartsWith(name, "amzn-s3-demo-")) {
+  if (StartsWith(name, "xn--") || StartsWith(name, "sthree-") ||
+      StartsWith(name, "amzn-s3-demo-")) {
     return "Bucket names must not start with a reserved prefix.";
   }
   if (EndsWith(name, "-s3alias") || EndsWith(name, "--ol-s3") || EndsWith(name, ".mrap") ||
@@ -137,7 +143,8 @@ http::Response S3Service::Handle(CallContext& ctx) {
     absl::Status st = resp.status();
     if (target.ok() && !target->bucket.empty() && GetAwsCode(st) &&
         (*GetAwsCode(st) == "NoSuchBucket" || *GetAwsCode(st) == "BucketNotEmpty" ||
-         *GetAwsCode(st) == "BucketAlreadyExists" || *GetAwsCode(st) == "BucketAlreadyOwnedByYou")) {
+         *GetAwsCode(st) == "BucketAlreadyExists" ||
+         *GetAwsCode(st) == "BucketAlreadyOwnedByYou")) {
       st = WithAwsField(st, "BucketName", target->bucket);
     }
     if (target.ok() && !target->key.empty() && GetAwsCode(st) && *GetAwsCode(st) == "NoSuchKey") {
@@ -237,7 +244,8 @@ absl::StatusOr<http::Response> S3Service::Dispatch(CallContext& ctx, const Targe
     if (t.Has("uploadId")) return op("ListParts"), ListParts(ctx, t);
     bool plain = true;
     for (const auto& [k, v] : t.query) {
-      plain = plain && (k == "versionId" || k == "partNumber" || k == "x-id" || StartsWith(k, "response-"));
+      plain = plain &&
+              (k == "versionId" || k == "partNumber" || k == "x-id" || StartsWith(k, "response-"));
     }
     if (plain) return op("GetObject"), GetObject(ctx, t, false);
   } else if (m == "HEAD") {
@@ -276,9 +284,10 @@ absl::StatusOr<http::Response> S3Service::CreateBucket(CallContext& ctx, const T
     std::string constraint = ChildText(doc.document_element(), "LocationConstraint");
     if (!constraint.empty()) region = constraint;
   }
-  if (region.size() > 32 || region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
-                                std::string::npos) {
-    return S3Err("InvalidLocationConstraint", "The specified location-constraint is not valid", 400);
+  if (region.size() > 32 ||
+      region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    return S3Err("InvalidLocationConstraint", "The specified location-constraint is not valid",
+                 400);
   }
   Bucket b{t.bucket, ctx.caller.account_id, region, SystemClock().NowMicros(), "", ""};
   absl::Status st = metadata_->CreateBucket(b);
@@ -309,7 +318,8 @@ absl::StatusOr<http::Response> S3Service::DeleteBucket(CallContext& ctx, const T
                  absl::StatusCode::kFailedPrecondition);
   }
   if (freed.status().code() == absl::StatusCode::kNotFound) {
-    return S3Err("NoSuchBucket", "The specified bucket does not exist", 404, absl::StatusCode::kNotFound);
+    return S3Err("NoSuchBucket", "The specified bucket does not exist", 404,
+                 absl::StatusCode::kNotFound);
   }
   RETURN_IF_ERROR(freed.status());
   FreeBlobs(*freed);
@@ -365,7 +375,8 @@ absl::StatusOr<http::Response> S3Service::PutBucketEncryption(CallContext& ctx, 
       }
     }
   }
-  if (std::string_view(root.name()).find("ServerSideEncryptionConfiguration") == std::string_view::npos ||
+  if (std::string_view(root.name()).find("ServerSideEncryptionConfiguration") ==
+          std::string_view::npos ||
       rules != 1 || algorithm.empty()) {
     return MalformedXml();
   }
@@ -417,21 +428,25 @@ absl::StatusOr<http::Response> S3Service::ListObjects(CallContext& ctx, const Ta
   } else {
     after = t.Get("marker");
   }
-  ASSIGN_OR_RETURN(ListPage page, metadata_->ListObjects(t.bucket, prefix, delimiter, after, max_keys));
-  std::string body = StrCat("<ListBucketResult xmlns=\"", kS3Namespace, "\">",
-                            XmlElement("Name", t.bucket), XmlElement("Prefix", ListKey(prefix, url)));
+  ASSIGN_OR_RETURN(ListPage page,
+                   metadata_->ListObjects(t.bucket, prefix, delimiter, after, max_keys));
+  std::string body =
+      StrCat("<ListBucketResult xmlns=\"", kS3Namespace, "\">", XmlElement("Name", t.bucket),
+             XmlElement("Prefix", ListKey(prefix, url)));
   if (!delimiter.empty()) body += XmlElement("Delimiter", ListKey(delimiter, url));
   body += XmlElement("MaxKeys", std::to_string(max_keys));
   if (url) body += XmlElement("EncodingType", "url");
   body += XmlElement("IsTruncated", page.truncated ? "true" : "false");
   if (v2) {
-    body += XmlElement("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
+    body +=
+        XmlElement("KeyCount", std::to_string(page.objects.size() + page.common_prefixes.size()));
     if (t.Has("continuation-token")) body += XmlElement("ContinuationToken", token);
     if (t.Has("start-after")) body += XmlElement("StartAfter", ListKey(t.Get("start-after"), url));
     if (page.truncated) body += XmlElement("NextContinuationToken", Base64Encode(page.next_marker));
   } else {
     body += XmlElement("Marker", ListKey(after, url));
-    if (page.truncated && !delimiter.empty()) body += XmlElement("NextMarker", ListKey(page.next_marker, url));
+    if (page.truncated && !delimiter.empty())
+      body += XmlElement("NextMarker", ListKey(page.next_marker, url));
   }
   for (const auto& o : page.objects) {
     body += StrCat("<Contents>", XmlElement("Key", ListKey(o.key, url)),
@@ -460,11 +475,12 @@ absl::StatusOr<http::Response> S3Service::ListObjectVersions(CallContext& ctx, c
   ASSIGN_OR_RETURN(VersionPage page,
                    metadata_->ListVersions(t.bucket, prefix, delimiter, t.Get("key-marker"),
                                            t.Get("version-id-marker"), max_keys));
-  std::string body = StrCat("<ListVersionsResult xmlns=\"", kS3Namespace, "\">",
-                            XmlElement("Name", t.bucket), XmlElement("Prefix", ListKey(prefix, url)),
-                            XmlElement("KeyMarker", ListKey(t.Get("key-marker"), url)),
-                            XmlElement("VersionIdMarker", t.Get("version-id-marker")),
-                            XmlElement("MaxKeys", std::to_string(max_keys)));
+  std::string body =
+      StrCat("<ListVersionsResult xmlns=\"", kS3Namespace, "\">", XmlElement("Name", t.bucket),
+             XmlElement("Prefix", ListKey(prefix, url)),
+             XmlElement("KeyMarker", ListKey(t.Get("key-marker"), url)),
+             XmlElement("VersionIdMarker", t.Get("version-id-marker")),
+             XmlElement("MaxKeys", std::to_string(max_keys)));
   if (!delimiter.empty()) body += XmlElement("Delimiter", ListKey(delimiter, url));
   if (url) body += XmlElement("EncodingType", "url");
   body += XmlElement("IsTruncated", page.truncated ? "true" : "false");
@@ -477,10 +493,10 @@ absl::StatusOr<http::Response> S3Service::ListObjectVersions(CallContext& ctx, c
   std::string owner = StrCat("<Owner>", XmlElement("ID", ctx.caller.account_id),
                              XmlElement("DisplayName", ctx.caller.account_id), "</Owner>");
   for (const auto& v : page.versions) {
-    std::string common = StrCat(XmlElement("Key", ListKey(v.key, url)),
-                                XmlElement("VersionId", v.version_id),
-                                XmlElement("IsLatest", v.is_latest ? "true" : "false"),
-                                XmlElement("LastModified", FormatIso8601Millis(v.last_modified)));
+    std::string common =
+        StrCat(XmlElement("Key", ListKey(v.key, url)), XmlElement("VersionId", v.version_id),
+               XmlElement("IsLatest", v.is_latest ? "true" : "false"),
+               XmlElement("LastModified", FormatIso8601Millis(v.last_modified)));
     if (v.is_delete_marker) {
       body += StrCat("<DeleteMarker>", common, owner, "</DeleteMarker>");
     } else {

@@ -61,7 +61,8 @@ class S3Service final : public protocol::Service {
 
   absl::StatusOr<http::Response> CreateMultipartUpload(protocol::CallContext& ctx, const Target& t);
   absl::StatusOr<http::Response> UploadPart(protocol::CallContext& ctx, const Target& t);
-  absl::StatusOr<http::Response> CompleteMultipartUpload(protocol::CallContext& ctx, const Target& t);
+  absl::StatusOr<http::Response> CompleteMultipartUpload(protocol::CallContext& ctx,
+                                                         const Target& t);
   absl::StatusOr<http::Response> AbortMultipartUpload(protocol::CallContext& ctx, const Target& t);
   absl::StatusOr<http::Response> ListParts(protocol::CallContext& ctx, const Target& t);
 

@@ -40,8 +40,9 @@ absl::StatusOr<pugi::xml_document> ParseXmlBody(http::BodyReader& body, size_t l
   }
   auto malformed = [] { return MalformedXml(); };
   pugi::xml_document doc;
-  pugi::xml_parse_result result = doc.load_buffer(
-      text->data(), text->size(), pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype);
+  pugi::xml_parse_result result =
+      doc.load_buffer(text->data(), text->size(),
+                      pugi::parse_default | pugi::parse_declaration | pugi::parse_doctype);
   if (!result) return malformed();
   // Exactly one root element; document type declarations (and so entities) are refused.
   int elements = 0;
