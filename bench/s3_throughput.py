@@ -552,7 +552,7 @@ def main():
     ap.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
     ap.add_argument("--no-write", action="store_true", help="print the table only")
     ap.add_argument("--skip-nginx", action="store_true")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="times every target is measured; the table shows medians (default: "
                          "%(default)s)")
     args = ap.parse_args()

@@ -18,6 +18,7 @@
 #include <limits>
 #include <memory>
 
+#include "common/buffer_pool.h"
 #include "common/logging.h"
 #include "common/strings.h"
 #include "http/fd_stream.h"
@@ -196,8 +197,8 @@ std::optional<uint64_t> WriteResponse(FdStream& stream, const Request& req, Resp
   }
   if (stream.WriteAll(head)) return std::nullopt;
   if (!send_body) return 0;
-  constexpr size_t kChunk = 1024 * 1024;
-  auto buf = std::make_unique_for_overwrite<char[]>(kChunk);  // no need to zero it
+  BufferPool::Buffer buf = MiBBufferPool().Get();
+  const size_t kChunk = MiBBufferPool().buffer_size();
   uint64_t remaining = resp.stream_length;
   while (remaining > 0) {
     size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, kChunk));

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/buffer_pool.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "crypto/aead.h"
@@ -17,7 +18,8 @@
 namespace cleanroom::s3 {
 namespace {
 
-// Size of the output buffer: data reaches the file in writes of about this size.
+// Size of the output buffer (a MiBBufferPool buffer): data reaches the file in writes of about
+// this size.
 constexpr size_t kOutBufferSize = size_t{1} << 20;
 // Once this many bytes were written since the last hint, the writer asks the kernel to start
 // writing them back, so that the fdatasync in Commit() does not have to write a large blob
@@ -57,7 +59,7 @@ BlobWriter::BlobWriter(std::string root, std::string id, ScopedFd fd, std::strin
       data_key_(std::move(data_key)),
       md5_(compute_md5 ? std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kMd5)
                        : nullptr),
-      out_(std::make_unique_for_overwrite<char[]>(kOutBufferSize)) {
+      out_(MiBBufferPool().Get()) {
   std::memcpy(out_.get(), header.data(), header.size());
   out_len_ = header.size();
   if (encrypted_) chunk_ = std::make_unique_for_overwrite<char[]>(kBlobChunkSize);

@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/buffer_pool.h"
 #include "crypto/hash.h"
 #include "s3/blob_io.h"
 #include "s3/dir_syncer.h"
@@ -127,7 +128,7 @@ class BlobWriter {
   absl::Status failure_;
 
   // Bytes not yet written to the file (header and data or sealed chunks).
-  std::unique_ptr<char[]> out_;
+  BufferPool::Buffer out_;
   size_t out_len_ = 0;
   // Encrypted blobs: plaintext of the chunk being filled. A full chunk stays here until more
   // data arrives or Commit() runs, because only then is it known whether it is the last one.

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "common/aws_error.h"
+#include "common/buffer_pool.h"
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "common/random.h"
@@ -20,7 +21,7 @@ namespace {
 using protocol::CallContext;
 
 constexpr uint64_t kMinPartSize = 5 * 1024 * 1024;
-// Size of the pieces a request body is received, hashed and written in.
+// Size of the pieces a request body is received, hashed and written in (MiBBufferPool's).
 constexpr size_t kBodyBufferSize = 1024 * 1024;
 constexpr int kMaxParts = 10000;
 constexpr size_t kMaxUserMetadataBytes = 2048;
@@ -164,7 +165,7 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   // two buffers and has its MD5 computed on a helper thread, so that hashing piece i overlaps
   // with writing piece i and receiving piece i + 1. The buffers outlive the verifier, whose
   // helper may still be reading one of them.
-  std::unique_ptr<char[]> buffers[2];
+  BufferPool::Buffer buffers[2];
   ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
                    BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize}));
   const bool pipelined = verifier->md5_in_background();
@@ -172,7 +173,7 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
                    blobs_->NewWriter(encrypt, /*compute_md5=*/false));
   for (auto& buf : buffers) {
-    buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);  // no need to zero it
+    buf = MiBBufferPool().Get();
     if (!pipelined) break;
   }
   for (size_t i = 0;; i = pipelined ? 1 - i : 0) {
@@ -284,7 +285,7 @@ absl::StatusOr<http::Response> S3Service::CopyObject(CallContext& ctx, const Tar
   ASSIGN_OR_RETURN(std::unique_ptr<http::BodyReader> reader,
                    blobs_->OpenConcatReader(from->parts, 0, from->size));
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer, blobs_->NewWriter(encrypt));
-  auto buf = std::make_unique_for_overwrite<char[]>(kBodyBufferSize);
+  BufferPool::Buffer buf = MiBBufferPool().Get();
   for (;;) {
     ASSIGN_OR_RETURN(size_t n, reader->Read(buf.get(), kBodyBufferSize));
     if (n == 0) break;
