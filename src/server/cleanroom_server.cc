@@ -8,6 +8,8 @@
 #include <set>
 
 #include "admin/admin_service.h"
+#include "cleanrooms/cleanrooms_service.h"
+#include "cleanrooms/resource_store.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -46,6 +48,7 @@ struct CleanroomServer::State {
   // The crawler engine behind glue::CrawlRunner. Must outlive `frontend` (the Glue service
   // joins running crawls when it is destroyed).
   std::unique_ptr<glue::CrawlRunner> crawl_runner;
+  std::unique_ptr<cleanrooms::ResourceStore> cleanrooms_store;
   std::unique_ptr<Frontend> frontend;
   std::unique_ptr<http::Server> http;
 };
@@ -166,6 +169,10 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
       std::make_unique<s3::S3Service>(state->s3_metadata.get(), state->blobs.get()));
   state->frontend->AddService(std::make_unique<glue::GlueService>(
       state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
+  state->cleanrooms_store = std::make_unique<cleanrooms::ResourceStore>(state->db.get());
+  state->frontend->AddService(std::make_unique<cleanrooms::CleanRoomsService>(
+      state->cleanrooms_store.get(), state->glue_catalog.get(), state->role_authorizer.get(),
+      &SystemClock()));
 
   Frontend* frontend = state->frontend.get();
   ASSIGN_OR_RETURN(state->http,

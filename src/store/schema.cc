@@ -199,6 +199,49 @@ CREATE TABLE glue_crawl_runs (
 );
 CREATE INDEX glue_crawl_runs_by_end ON glue_crawl_runs(account_id, crawler_name, end_time);
 )sql",
+      // 4: the Clean Rooms control plane. Every resource (collaboration, member, membership,
+      // configured table and its rule, association and its rule, analysis template) is one row
+      // of cr_resources: the keys the service looks resources up by, plus the rest of its
+      // state as a JSON document. Tags and the audit trail have their own tables.
+      R"sql(
+CREATE TABLE cr_resources (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  collaboration_id TEXT NOT NULL DEFAULT '',
+  membership_id TEXT NOT NULL DEFAULT '',
+  parent_id TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT '',
+  create_time_ms INTEGER NOT NULL,
+  update_time_ms INTEGER NOT NULL,
+  doc TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX cr_resources_by_account ON cr_resources(kind, account_id);
+CREATE INDEX cr_resources_by_collaboration ON cr_resources(kind, collaboration_id);
+CREATE INDEX cr_resources_by_membership ON cr_resources(kind, membership_id);
+CREATE INDEX cr_resources_by_parent ON cr_resources(kind, parent_id);
+CREATE TABLE cr_tags (
+  resource_arn TEXT NOT NULL,
+  tag_key TEXT NOT NULL,
+  tag_value TEXT NOT NULL,
+  PRIMARY KEY (resource_arn, tag_key)
+);
+CREATE TABLE cr_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  collaboration_id TEXT NOT NULL DEFAULT '',
+  shared INTEGER NOT NULL,
+  operation TEXT NOT NULL,
+  resource_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX cr_events_by_collaboration ON cr_events(collaboration_id, seq);
+CREATE INDEX cr_events_by_account ON cr_events(account_id, seq);
+)sql",
   };
   return *migrations;
 }

@@ -1,0 +1,115 @@
+// AWS Clean Rooms (restJson1, signing name "cleanrooms"): the control plane.
+//
+// Routing, request binding and validation against the service model come from
+// apimodel::ModeledRestJsonService; this class implements the operations: collaborations and
+// their members, memberships, configured tables and their analysis rules, configured table
+// associations and their collaboration rules, schemas, analysis templates and tags. Model
+// operations not implemented here answer 501 NotImplementedException.
+//
+// Multi-party semantics (docs/aws-compatibility.md has the details):
+//  - the caller's account comes from its access key; every view is the caller's own
+//    (memberStatus, membershipId ...);
+//  - a collaboration is visible to its creator and to members that are INVITED or ACTIVE;
+//    to anyone else it does not exist (ResourceNotFoundException, the same answer as for an
+//    unknown id), and the same holds for another account's membership, configured table,
+//    association or template;
+//  - schemas and collaboration analysis templates are visible to ACTIVE members;
+//  - only the creator may update or delete a collaboration or remove members.
+// Every change is recorded in the audit trail (ResourceStore events), readable by members
+// through GET /collaborations/{id}/events (shared events) and by each account for its own
+// account-private resources through GET /events.
+#ifndef CLEANROOM_CLEANROOMS_CLEANROOMS_SERVICE_H_
+#define CLEANROOM_CLEANROOMS_CLEANROOMS_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "apimodel/modeled_rest_json_service.h"
+#include "cleanrooms/resource_store.h"
+#include "common/clock.h"
+#include "glue/catalog.h"
+#include "iam/role_authorizer.h"
+#include "nlohmann/json.hpp"
+
+namespace cleanroom::cleanrooms {
+
+class CleanRoomsService final : public apimodel::ModeledRestJsonService {
+ public:
+  // None of the arguments is owned; all must outlive the service.
+  CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
+                    iam::RoleAuthorizer* authorizer, const Clock* clock);
+
+ private:
+  using Json = nlohmann::json;
+  using Ctx = protocol::CallContext;
+
+  // Collaborations, members and memberships (collaborations.cc).
+  absl::StatusOr<Json> CreateCollaboration(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetCollaboration(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListCollaborations(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateCollaboration(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteCollaboration(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListMembers(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteMember(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> CreateMembership(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetMembership(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListMemberships(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateMembership(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteMembership(Ctx& ctx, const Json& in);
+
+  // Configured tables and their analysis rules (configured_tables.cc).
+  absl::StatusOr<Json> CreateConfiguredTable(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetConfiguredTable(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListConfiguredTables(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateConfiguredTable(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteConfiguredTable(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> CreateConfiguredTableAnalysisRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetConfiguredTableAnalysisRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateConfiguredTableAnalysisRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteConfiguredTableAnalysisRule(Ctx& ctx, const Json& in);
+
+  // Associations, their collaboration rules, and schemas (associations.cc).
+  absl::StatusOr<Json> CreateConfiguredTableAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetConfiguredTableAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListConfiguredTableAssociations(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateConfiguredTableAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteConfiguredTableAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> CreateAssociationRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetAssociationRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateAssociationRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteAssociationRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListSchemas(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetSchema(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> BatchGetSchema(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetSchemaAnalysisRule(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> BatchGetSchemaAnalysisRule(Ctx& ctx, const Json& in);
+
+  // Analysis templates, tags and the audit trail (templates.cc).
+  absl::StatusOr<Json> CreateAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListAnalysisTemplates(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeleteAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetCollaborationAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListCollaborationAnalysisTemplates(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> BatchGetCollaborationAnalysisTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> TagResource(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UntagResource(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListTagsForResource(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListEvents(Ctx& ctx, const Json& in);
+
+  // The configured table's columns as the schema shows them (the allowed columns, in Glue
+  // order, with their Glue types) plus its partition keys; reads the owner's catalog.
+  absl::StatusOr<Json> SchemaFor(ResourceStore::Tx& tx, const Resource& association,
+                                 const Resource& collaboration, bool full);
+
+  ResourceStore* store_;
+  glue::Catalog* catalog_;
+  iam::RoleAuthorizer* authorizer_;
+  const Clock* clock_;
+};
+
+}  // namespace cleanroom::cleanrooms
+
+#endif  // CLEANROOM_CLEANROOMS_CLEANROOMS_SERVICE_H_
