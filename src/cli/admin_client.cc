@@ -47,9 +47,9 @@ absl::StatusOr<Credentials> LoadCredentials(const std::string& path) {
 }
 
 absl::StatusOr<AdminClient> AdminClient::Create(const std::string& endpoint,
-                                                Credentials credentials) {
+                                                Credentials credentials, std::string service) {
   ASSIGN_OR_RETURN(http::Endpoint ep, http::ParseEndpoint(endpoint));
-  return AdminClient(std::move(ep), std::move(credentials));
+  return AdminClient(std::move(ep), std::move(credentials), std::move(service));
 }
 
 absl::StatusOr<nlohmann::json> AdminClient::Call(const std::string& method, const std::string& path,
@@ -63,7 +63,7 @@ absl::StatusOr<nlohmann::json> AdminClient::Call(const std::string& method, cons
   req.target = path;
   req.headers.Set("host", endpoint_.HostHeader());
   if (!payload.empty()) req.headers.Set("content-type", "application/json");
-  auth::SigV4Scope scope{credentials_.access_key_id, "", "us-east-1", "cleanroom"};
+  auth::SigV4Scope scope{credentials_.access_key_id, "", "us-east-1", service_};
   auth::SignRequest(req, crypto::Sha256Hex(payload), scope, credentials_.secret_access_key,
                     SystemClock().NowSeconds(), /*s3=*/false);
   ASSIGN_OR_RETURN(http::ClientResponse resp,

@@ -1,5 +1,6 @@
-// A client of cleanroomd's administration API: signs each request with SigV4 (service
-// "cleanroom") and turns error responses into Status values carrying the server's message.
+// A client of cleanroomd's JSON APIs: signs each request with SigV4 (service "cleanroom", the
+// administration API, unless another signing name is given, e.g. "cleanrooms") and turns error
+// responses into Status values carrying the server's message.
 #ifndef CLEANROOM_CLI_ADMIN_CLIENT_H_
 #define CLEANROOM_CLI_ADMIN_CLIENT_H_
 
@@ -23,7 +24,8 @@ absl::StatusOr<Credentials> LoadCredentials(const std::string& path);
 
 class AdminClient {
  public:
-  static absl::StatusOr<AdminClient> Create(const std::string& endpoint, Credentials credentials);
+  static absl::StatusOr<AdminClient> Create(const std::string& endpoint, Credentials credentials,
+                                            std::string service = "cleanroom");
 
   // Sends `method path` with `body` (null = no body) and returns the parsed response ({} for an
   // empty one). Errors: the server's error message, with its code, as kFailedPrecondition;
@@ -32,10 +34,13 @@ class AdminClient {
                                       const nlohmann::json& body);
 
  private:
-  AdminClient(http::Endpoint endpoint, Credentials credentials)
-      : endpoint_(std::move(endpoint)), credentials_(std::move(credentials)) {}
+  AdminClient(http::Endpoint endpoint, Credentials credentials, std::string service)
+      : endpoint_(std::move(endpoint)),
+        credentials_(std::move(credentials)),
+        service_(std::move(service)) {}
   http::Endpoint endpoint_;
   Credentials credentials_;
+  std::string service_;
 };
 
 }  // namespace cleanroom::cli

@@ -1,5 +1,6 @@
 // cleanroom: the command-line tool. `cleanroom admin ...` manages accounts and access keys on
-// a running cleanroomd through its administration API (SigV4-signed, administrators only).
+// a running cleanroomd through its administration API (SigV4-signed, administrators only);
+// `cleanroom events` reads the Clean Rooms audit trail with an account's own credentials.
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -53,6 +54,12 @@ int main(int argc, char** argv) {
   CLI::App* key_delete = key->add_subcommand("delete", "Delete an access key");
   key_delete->add_option("--access-key-id", access_key_id, "Access key ID")->required();
 
+  CLI::App* events = app.add_subcommand(
+      "events", "Clean Rooms audit trail: a collaboration's changes visible to the caller, or "
+                "(without --collaboration-id) the caller's own configured-table changes");
+  std::string collaboration_id;
+  events->add_option("--collaboration-id", collaboration_id, "Collaboration ID");
+
   CLI11_PARSE(app, argc, argv);
 
   if (!data_dir.empty()) {
@@ -69,7 +76,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cleanroom: %s\n", std::string(creds.status().message()).c_str());
     return 2;
   }
-  auto client = cleanroom::cli::AdminClient::Create(endpoint, *creds);
+  auto client = cleanroom::cli::AdminClient::Create(endpoint, *creds,
+                                                    *events ? "cleanrooms" : "cleanroom");
   if (!client.ok()) {
     std::fprintf(stderr, "cleanroom: %s\n", std::string(client.status().message()).c_str());
     return 2;
@@ -90,6 +98,20 @@ int main(int argc, char** argv) {
                           {{"Status", *key_disable ? "Inactive" : "Active"}});
   } else if (*key_delete) {
     result = client->Call("DELETE", "/admin/access-keys/" + access_key_id, nullptr);
+  } else if (*events) {
+    // Follows nextToken until the end and prints every event.
+    std::string base =
+        collaboration_id.empty() ? "/events" : "/collaborations/" + collaboration_id + "/events";
+    nlohmann::json all = nlohmann::json::array();
+    std::string token;
+    for (;;) {
+      result = client->Call("GET", token.empty() ? base : base + "?nextToken=" + token, nullptr);
+      if (!result.ok()) break;
+      for (const nlohmann::json& e : (*result)["events"]) all.push_back(e);
+      if (!result->contains("nextToken")) break;
+      token = (*result)["nextToken"].get<std::string>();
+    }
+    if (result.ok()) result = nlohmann::json{{"events", all}};
   }
   if (!result.ok()) {
     std::fprintf(stderr, "cleanroom: %s\n", std::string(result.status().message()).c_str());
