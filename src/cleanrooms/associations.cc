@@ -6,7 +6,9 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "rules/analysis_rule.h"
+#include "rules/association_rule_validation.h"
 #include "rules/consolidated_policy.h"
+#include "rules/context.h"
 #include "rules/schema_status.h"
 
 namespace cleanroom::cleanrooms {
@@ -71,7 +73,7 @@ Json RenderAssociationRule(const Resource& a, const Resource& rule) {
 rules::CollaborationContext CollaborationContextOf(const std::vector<Resource>& members) {
   rules::CollaborationContext c;
   for (const Resource& m : members) {
-    rules::Member member;
+    rules::CollaborationMember member;
     member.account_id = m.account_id;
     member.status = m.status;
     member.abilities = StrList(m.doc, "abilities");
@@ -312,14 +314,16 @@ namespace {
 // configured table's own rule; returns it as stored.
 absl::StatusOr<Json> CheckAssociationRule(ResourceStore::Tx& tx, const Resource& association,
                                           std::string_view type_name, const Json& policy) {
-  ASSIGN_OR_RETURN(rules::RuleType type, rules::ParseRuleType(type_name));
+  ASSIGN_OR_RETURN(rules::RuleType type, RuleTypeOf(type_name));
   ASSIGN_OR_RETURN(rules::AssociationRule rule, rules::ParseAssociationRule(type, policy));
   ASSIGN_OR_RETURN(std::vector<Resource> members, Members(tx, association.collaboration_id));
   RETURN_IF_ERROR(rules::ValidateAssociationRule(rule, CollaborationContextOf(members)));
   ASSIGN_OR_RETURN(std::optional<Resource> table_rule, TableRuleOf(tx, association));
   if (table_rule) {
-    ASSIGN_OR_RETURN(rules::RuleType table_type, rules::ParseRuleType(table_rule->name));
-    RETURN_IF_ERROR(rules::CheckRuleTypesMatch(table_type, type));
+    ASSIGN_OR_RETURN(rules::RuleType table_type, RuleTypeOf(table_rule->name));
+    ASSIGN_OR_RETURN(rules::TableRule parsed,
+                     rules::ParseTableRule(table_type, table_rule->doc["policy"]));
+    RETURN_IF_ERROR(rules::ValidateAssociationRuleForTableRule(rule, parsed));
   }
   return rules::ToJson(rule);
 }
@@ -478,7 +482,7 @@ absl::StatusOr<Json> SchemaRule(ResourceStore::Tx& tx, const Resource& associati
               {"updateTime", Seconds(std::max(table_rule->update_time_ms,
                                               cta_rule ? cta_rule->update_time_ms : 0))},
               {"policy", table_rule->doc["policy"]}};
-  ASSIGN_OR_RETURN(rules::RuleType rule_type, rules::ParseRuleType(type));
+  ASSIGN_OR_RETURN(rules::RuleType rule_type, RuleTypeOf(type));
   ASSIGN_OR_RETURN(rules::TableRule parsed,
                    rules::ParseTableRule(rule_type, table_rule->doc["policy"]));
   std::optional<rules::AssociationRule> parsed_cta;
@@ -544,7 +548,7 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
   std::optional<rules::TableRule> parsed_rule;
   std::optional<rules::AssociationRule> parsed_cta;
   if (table_rule) {
-    ASSIGN_OR_RETURN(rules::RuleType type, rules::ParseRuleType(table_rule->name));
+    ASSIGN_OR_RETURN(rules::RuleType type, RuleTypeOf(table_rule->name));
     ASSIGN_OR_RETURN(parsed_rule, rules::ParseTableRule(type, table_rule->doc["policy"]));
     ASSIGN_OR_RETURN(std::optional<Resource> cta_rule,
                      tx.Get(kAssociationRule, StrCat(a.id, "/", table_rule->name)));
@@ -553,13 +557,12 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
     }
   }
   ASSIGN_OR_RETURN(std::vector<Resource> members, Members(tx, collab.id));
-  rules::SchemaStatusInput status_in;
-  status_in.table_rule = parsed_rule;
-  status_in.association_rule = parsed_cta;
-  status_in.owner_account_id = a.account_id;
-  status_in.collaboration = CollaborationContextOf(members);
-  status_in.has_differential_privacy_budget = false;
-  out["schemaStatusDetails"] = rules::SchemaStatusDetails(status_in);
+  rules::SchemaContext context;
+  context.owner_account_id = a.account_id;
+  context.collaboration = CollaborationContextOf(members);
+  context.has_differential_privacy_budget_template = false;
+  out["schemaStatusDetails"] = rules::SchemaStatusDetailsToJson(
+      rules::ComputeSchemaStatus(parsed_rule, parsed_cta, context));
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "rules/analysis_rule.h"
+#include "rules/context.h"
+#include "rules/table_rule_validation.h"
 
 namespace cleanroom::cleanrooms {
 namespace {
@@ -61,13 +63,17 @@ rules::TableContext ContextOf(const Json& doc) {
   c.allowed_columns = StrList(doc, "allowedColumns");
   c.analysis_method = Str(doc, "analysisMethod");
   c.selected_analysis_methods = StrList(doc, "selectedAnalysisMethods");
+  if (doc.contains("tableReference") && doc["tableReference"].is_object() &&
+      !doc["tableReference"].empty()) {
+    c.table_reference_type = doc["tableReference"].begin().key();
+  }
   return c;
 }
 
 // Parses `policy` as a rule of `type` and validates it against the table described by `doc`;
 // returns the rule as stored (normalized JSON).
 absl::StatusOr<Json> CheckRule(std::string_view type_name, const Json& policy, const Json& doc) {
-  ASSIGN_OR_RETURN(rules::RuleType type, rules::ParseRuleType(type_name));
+  ASSIGN_OR_RETURN(rules::RuleType type, RuleTypeOf(type_name));
   ASSIGN_OR_RETURN(rules::TableRule rule, rules::ParseTableRule(type, policy));
   RETURN_IF_ERROR(rules::ValidateTableRule(rule, ContextOf(doc)));
   return rules::ToJson(rule);

@@ -44,6 +44,15 @@ absl::Status Invalid(std::string_view message, std::string_view field, std::stri
   return s;
 }
 
+absl::StatusOr<rules::RuleType> RuleTypeOf(std::string_view name) {
+  std::optional<rules::RuleType> type = rules::ParseRuleType(name);
+  if (!type) {
+    return Invalid(StrCat("'", name, "' is not an analysis rule type (AGGREGATION, LIST, CUSTOM)"),
+                   "analysisRuleType");
+  }
+  return *type;
+}
+
 Json Seconds(int64_t ms) {
   if (ms % 1000 == 0) return Json(ms / 1000);
   return Json(static_cast<double>(ms) / 1000.0);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "cleanrooms/resource_store.h"
 #include "nlohmann/json.hpp"
+#include "rules/rule_types.h"
 
 namespace cleanroom::cleanrooms {
 
@@ -31,6 +32,9 @@ absl::Status AccessDenied(std::string_view message);
 // ValidationException (400) naming `field`; reason FIELD_VALIDATION_FAILED unless given.
 absl::Status Invalid(std::string_view message, std::string_view field,
                      std::string_view reason = "FIELD_VALIDATION_FAILED");
+
+// The rule type named `name` (AGGREGATION, LIST, CUSTOM), or ValidationException.
+absl::StatusOr<rules::RuleType> RuleTypeOf(std::string_view name);
 
 // --- Time -------------------------------------------------------------------------------------
 // Epoch seconds with millisecond precision, as the API renders timestamps.
