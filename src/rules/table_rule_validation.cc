@@ -34,6 +34,18 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out;
 }
 
+// The table's analysis method as messages name it: "DIRECT_JOB", or "MULTIPLE (selected analysis
+// methods: DIRECT_QUERY)" when MULTIPLE is narrowed by selectedAnalysisMethods.
+std::string DescribeMethod(const TableContext& table) {
+  std::string method =
+      table.analysis_method.empty() ? std::string(kDirectQuery) : table.analysis_method;
+  if (method == kMultiple && !table.selected_analysis_methods.empty()) {
+    method +=
+        StrCat(" (selected analysis methods: ", JoinNames(table.selected_analysis_methods), ")");
+  }
+  return method;
+}
+
 // Returns a non-empty message if `column` cannot take the role of the list being checked.
 using RoleCheck = std::function<std::string(const std::string& column)>;
 
@@ -92,7 +104,7 @@ class RuleValidator {
       return FieldValidationError(
           kRuleTypePath,
           StrCat(RuleTypeName(type_), " analysis rules govern SQL queries, but the configured ",
-                 "table's analysis method ", table_.analysis_method,
+                 "table's analysis method ", DescribeMethod(table_),
                  " does not allow SQL queries"));
     }
     return absl::OkStatus();
@@ -214,14 +226,13 @@ absl::Status ValidateCustom(const CustomRule& rule, const TableContext& table) {
       return FieldValidationError(
           analyses_path,
           StrCat("ANY_QUERY allows SQL queries, but the configured table's analysis method ",
-                 table.analysis_method, " does not allow SQL queries"));
+                 DescribeMethod(table), " does not allow SQL queries"));
     }
     if (entry == kAnyJob && !table.AllowsJobs()) {
       return FieldValidationError(
           analyses_path,
           StrCat("ANY_JOB allows PySpark jobs, but the configured table's analysis method ",
-                 table.analysis_method.empty() ? std::string(kDirectQuery) : table.analysis_method,
-                 " does not allow jobs"));
+                 DescribeMethod(table), " does not allow jobs"));
     }
   }
 

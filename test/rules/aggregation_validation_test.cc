@@ -190,6 +190,13 @@ TEST(AggregationValidationTest, AcceptsOutputConstraintOnAggregateOnlyColumn) {
   EXPECT_TRUE(ValidateTableRule(rule, CustomerTable()).ok());
 }
 
+TEST(AggregationValidationTest, AcceptsOutputConstraintOnJoinOnlyColumn) {
+  AggregationRule rule = SeedAggregationRule();
+  rule.aggregate_columns.pop_back();  // customer_id is now a join column only
+  EXPECT_FALSE(rule.IsAggregateColumn("customer_id"));
+  EXPECT_TRUE(ValidateTableRule(rule, CustomerTable()).ok());
+}
+
 TEST(AggregationValidationTest, RejectsAdditionalAnalysesOtherThanNotAllowed) {
   AggregationRule rule = SeedAggregationRule();
   rule.additional_analyses = AdditionalAnalyses::kNotAllowed;

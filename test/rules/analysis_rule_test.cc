@@ -84,6 +84,10 @@ void ExpectTableRuleRoundTrip(RuleType type, const json& policy) {
 
 TEST(AnalysisRuleTest, RoundTripsAggregationExactly) {
   ExpectTableRuleRoundTrip(RuleType::kAggregation, testing::SeedAggregationPolicy());
+  json without_optionals = testing::SeedAggregationPolicy();
+  without_optionals["v1"]["aggregation"].erase("joinRequired");
+  without_optionals["v1"]["aggregation"].erase("allowedJoinOperators");
+  ExpectTableRuleRoundTrip(RuleType::kAggregation, without_optionals);
   ExpectTableRuleRoundTrip(RuleType::kAggregation, json::parse(R"({"v1": {"aggregation": {
       "aggregateColumns": [{"columnNames": ["a", "b"], "function": "AVG"}],
       "joinColumns": [], "dimensionColumns": [], "scalarFunctions": [],

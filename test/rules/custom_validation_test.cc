@@ -95,6 +95,22 @@ TEST(CustomValidationTest, AnyJobNeedsTableThatAllowsJobs) {
   EXPECT_TRUE(ValidateTableRule(rule, WithMethod("MULTIPLE")).ok());
 }
 
+TEST(CustomValidationTest, SelectedAnalysisMethodsNarrowMultiple) {
+  CustomRule rule = ProviderRule();
+  rule.allowed_analyses = {"ANY_QUERY", "ANY_JOB"};
+  rule.differential_privacy_column.reset();
+  EXPECT_TRUE(IsFieldError(ValidateTableRule(rule, WithMethod("MULTIPLE", {"DIRECT_QUERY"})),
+                           P("allowedAnalyses"),
+                           "ANY_JOB allows PySpark jobs, but the configured table's analysis "
+                           "method MULTIPLE (selected analysis methods: DIRECT_QUERY) does not "
+                           "allow jobs"));
+  EXPECT_TRUE(IsFieldError(ValidateTableRule(rule, WithMethod("MULTIPLE", {"DIRECT_JOB"})),
+                           P("allowedAnalyses"),
+                           "ANY_QUERY allows SQL queries, but the configured table's analysis "
+                           "method MULTIPLE (selected analysis methods: DIRECT_JOB) does not allow "
+                           "SQL queries"));
+}
+
 TEST(CustomValidationTest, RejectsProviderListedTwice) {
   CustomRule rule = ProviderRule();
   rule.allowed_analysis_providers = std::vector<std::string>{kPartner, kOwner, kPartner};
