@@ -1,6 +1,7 @@
-# cleanroom_test(NAME name SRCS a.cc... DEPS lib...): a GoogleTest executable registered with CTest.
+# cleanroom_test(NAME name SRCS a.cc... DEPS lib... [PREFIX p.]): a GoogleTest executable
+# registered with CTest; PREFIX is prepended to every discovered test name (ctest -R p).
 function(cleanroom_test)
-  cmake_parse_arguments(T "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;PREFIX" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SRCS})
   cleanroom_warnings(${T_NAME})
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -8,7 +9,8 @@ function(cleanroom_test)
   if(NOT T_LABELS)
     set(T_LABELS unit)
   endif()
-  gtest_discover_tests(${T_NAME} PROPERTIES LABELS "${T_LABELS}" DISCOVERY_TIMEOUT 60)
+  gtest_discover_tests(${T_NAME} TEST_PREFIX "${T_PREFIX}" PROPERTIES LABELS "${T_LABELS}"
+                       DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # cleanroom_library(NAME name SRCS ... PUBLIC_DEPS ... PRIVATE_DEPS ...): one module library.
