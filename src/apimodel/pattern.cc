@@ -1,5 +1,6 @@
 #include "apimodel/pattern.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -49,19 +50,76 @@ absl::Status Unsupported(std::string_view source, std::string_view what) {
       ToAbsl(StrCat("pattern '", source, "': ", what, " is not supported")));
 }
 
-// Rewrites the ECMAScript escapes RE2 reads differently (see pattern.h). `source` is the whole
-// model pattern, for messages.
+// RE2 refuses counted repetitions above this bound.
+constexpr int64_t kMaxRepeat = 1000;
+
+// A counted repetition "{m}", "{m,}" or "{m,n}" at `re[i]`: sets the bounds (max -1 when
+// unbounded) and the length of the quantifier text. False if `re[i]` does not start one (an
+// ECMAScript "{" that is a literal).
+bool ParseRepeat(std::string_view re, size_t i, int64_t* min, int64_t* max, size_t* length) {
+  auto number = [&](size_t& pos, int64_t* value) {
+    size_t start = pos;
+    *value = 0;
+    while (pos < re.size() && re[pos] >= '0' && re[pos] <= '9' && pos - start < 9) {
+      *value = *value * 10 + (re[pos] - '0');
+      ++pos;
+    }
+    return pos > start;
+  };
+  size_t pos = i + 1;
+  if (!number(pos, min)) return false;
+  *max = *min;
+  if (pos < re.size() && re[pos] == ',') {
+    ++pos;
+    if (!number(pos, max)) *max = -1;
+  }
+  if (pos >= re.size() || re[pos] != '}') return false;
+  *length = pos + 1 - i;
+  return true;
+}
+
+// `atom` repeated min..max times (max -1: unbounded), written with RE2 repetitions of at most
+// kMaxRepeat: X{1,2048} becomes (?:X){1,1000}(?:X){0,1000}(?:X){0,48}. A concatenation of
+// X{a,b} and X{c,d} matches exactly a+c..b+d copies of X, so the meaning is unchanged.
+std::string ExpandRepeat(std::string_view atom, int64_t min, int64_t max) {
+  const std::string group = StrCat("(?:", atom, ")");
+  std::string out;
+  int64_t optional = max < 0 ? 0 : max - min;
+  while (min > 0) {
+    int64_t n = std::min(min, kMaxRepeat);
+    int64_t extra = std::min(optional, kMaxRepeat - n);
+    out += StrCat(group, "{", n, ",", n + extra, "}");
+    min -= n;
+    optional -= extra;
+  }
+  while (optional > 0) {
+    int64_t n = std::min(optional, kMaxRepeat);
+    out += StrCat(group, "{0,", n, "}");
+    optional -= n;
+  }
+  if (max < 0) out += StrCat(group, "*");
+  return out;
+}
+
+// Rewrites the ECMAScript constructs RE2 reads differently or refuses (see pattern.h), and
+// splits counted repetitions above RE2's limit. `source` is the whole model pattern, for
+// messages.
 absl::StatusOr<std::string> TranslateSyntax(std::string_view re, std::string_view source) {
+  constexpr size_t kNone = std::string::npos;
   std::string out;
   bool in_class = false;
   bool after_class_escape = false;  // inside a class, right after \d \w \s ...
+  size_t atom = kNone;              // where in `out` the last complete atom starts
+  std::vector<size_t> groups;       // where in `out` each open group starts
   size_t i = 0;
   while (i < re.size()) {
     char c = re[i];
+    const size_t before = out.size();
     if (c == '\\') {
       if (i + 1 >= re.size()) return Unsupported(source, "a trailing backslash");
       char d = re[i + 1];
       after_class_escape = false;
+      if (!in_class) atom = before;
       if (d == 'u') {
         if (in_class && StartsWithIgnoreCase(re, i, kSurrogateJunk)) {
           out += "\\x{10000}-\\x{10FFFF}";
@@ -114,16 +172,57 @@ absl::StatusOr<std::string> TranslateSyntax(std::string_view re, std::string_vie
       ++i;
       continue;
     }
-    if (c == '[') {
-      in_class = true;
-      out += c;
-      ++i;
-      if (i < re.size() && re[i] == '^') {
-        out += '^';
+    switch (c) {
+      case '[':
+        in_class = true;
+        atom = before;
+        out += c;
         ++i;
+        if (i < re.size() && re[i] == '^') {
+          out += '^';
+          ++i;
+        }
+        if (i < re.size() && re[i] == ']') {
+          return Unsupported(source, "an empty character class");
+        }
+        continue;
+      case '(':
+        groups.push_back(before);
+        atom = kNone;
+        break;
+      case ')':
+        atom = groups.empty() ? kNone : groups.back();
+        if (!groups.empty()) groups.pop_back();
+        break;
+      case '|':
+      case '^':
+      case '$':
+      case '*':
+      case '+':
+      case '?':
+        atom = kNone;
+        break;
+      case '{': {
+        int64_t min, max;
+        size_t length;
+        if (!ParseRepeat(re, i, &min, &max, &length)) {
+          atom = before;  // a literal '{'
+          break;
+        }
+        if (atom != kNone && (min > kMaxRepeat || max > kMaxRepeat)) {
+          std::string repeated = out.substr(atom);
+          out.resize(atom);
+          out += ExpandRepeat(repeated, min, max);
+        } else {
+          out.append(re.substr(i, length));
+        }
+        atom = kNone;
+        i += length;
+        continue;
       }
-      if (i < re.size() && re[i] == ']') return Unsupported(source, "an empty character class");
-      continue;
+      default:
+        atom = before;
+        break;
     }
     out += c;
     ++i;

@@ -8,6 +8,8 @@
 //  - `\uD800\uDBFF-\uDC00\uDFFF` inside a class (a range over lone surrogates, which several
 //    models use to mean "any supplementary character") becomes `\x{10000}-\x{10FFFF}`;
 //  - a `-` right after a class escape inside a class (`[\w- ]`) is a literal hyphen;
+//  - counted repetitions above RE2's limit of 1000 (`[\w\-]{1,2048}`) are split into a
+//    sequence of smaller ones that matches the same strings;
 //  - lookaheads `(?=X)` / `(?!X)` at the start of the pattern (optionally after a leading `^`,
 //    or after a leading `.*` when the rest of the pattern is anchored with `^`, which forces
 //    the `.*` to be empty) become separate checks: the value must (or must not) have a prefix

@@ -104,6 +104,35 @@ TEST(PatternTest, HyphenAfterClassEscapeIsLiteral) {
   EXPECT_FALSE(p->Matches("my data-set!"));
 }
 
+TEST(PatternTest, RepetitionsAboveRe2LimitAreSplit) {
+  // QuickSight's AssetBundleRestrictiveResourceId.
+  auto p = MustCompile("\\*|[\\w\\-]{1,2048}");
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->Matches("*"));
+  EXPECT_TRUE(p->Matches("a"));
+  EXPECT_TRUE(p->Matches(std::string(2048, 'a')));
+  EXPECT_FALSE(p->Matches(std::string(2049, 'a')));
+  EXPECT_FALSE(p->Matches(""));
+  EXPECT_EQ(p->translated(), "\\*|(?:[\\w\\-]){1,1000}(?:[\\w\\-]){0,1000}(?:[\\w\\-]){0,48}");
+
+  auto exact = MustCompile("(ab){1500}");
+  ASSERT_NE(exact, nullptr);
+  std::string ab;
+  for (int i = 0; i < 1500; ++i) ab += "ab";
+  EXPECT_TRUE(exact->Matches(ab));
+  EXPECT_FALSE(exact->Matches(ab + "ab"));
+  EXPECT_FALSE(exact->Matches(ab.substr(2)));
+
+  auto at_least = MustCompile("x{1001,}");
+  ASSERT_NE(at_least, nullptr);
+  EXPECT_FALSE(at_least->Matches(std::string(1000, 'x')));
+  EXPECT_TRUE(at_least->Matches(std::string(5000, 'x')));
+
+  auto literal_brace = MustCompile("a{b}");  // not a quantifier: literal braces
+  ASSERT_NE(literal_brace, nullptr);
+  EXPECT_TRUE(literal_brace->Matches("a{b}"));
+}
+
 TEST(PatternTest, UnicodePropertyClasses) {
   auto p = MustCompile("[\\p{L}\\p{M}\\p{N}\\p{Pc}\\p{Pd}\\p{Zs}]+");
   ASSERT_NE(p, nullptr);
