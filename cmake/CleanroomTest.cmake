@@ -1,6 +1,5 @@
-# cleanroom_test(NAME name [PREFIX p] SRCS a.cc... DEPS lib...): a GoogleTest executable registered
-# with CTest. PREFIX is prepended to every discovered test name (e.g. "rules." so that
-# `ctest -R rules` selects the module's tests).
+# cleanroom_test(NAME name [PREFIX p.] SRCS a.cc... DEPS lib...): a GoogleTest executable
+# registered with CTest; PREFIX is prepended to every discovered test name (ctest -R p).
 function(cleanroom_test)
   cmake_parse_arguments(T "" "NAME;PREFIX" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${T_NAME} ${T_SRCS})
