@@ -180,8 +180,16 @@ void Checker::CheckLength(const json& value, const Shape& shape, size_t length,
     Add(path, StrCat("Member must have length greater than or equal to ", FormatBound(*shape.min)),
         &value, hidden);
   }
-  if (shape.max && static_cast<double>(length) > *shape.max) {
-    Add(path, StrCat("Member must have length less than or equal to ", FormatBound(*shape.max)),
+  // ARN-valued shapes: some model maxima are shorter than ARNs the services themselves issue
+  // (Clean Rooms' CleanroomsArn and ConfiguredTableAssociationArn allow 100 characters; a
+  // membership-scoped association ARN has 142), so an ARN is capped at 2048, IAM's ARN limit.
+  std::optional<double> max = shape.max;
+  if (max && *max < 2048 && shape.pattern != nullptr &&
+      StartsWith(shape.pattern->source(), "arn:")) {
+    max = 2048;
+  }
+  if (max && static_cast<double>(length) > *max) {
+    Add(path, StrCat("Member must have length less than or equal to ", FormatBound(*max)),
         &value, hidden);
   }
 }

@@ -94,6 +94,53 @@ void ModeledRestJsonService::Bind(std::string_view operation, Handler handler) {
   std::abort();
 }
 
+void ModeledRestJsonService::BindExtension(std::string_view method, std::string_view request_uri,
+                                           std::string operation, Handler handler) {
+  absl::StatusOr<RequestUri> uri = RequestUri::Parse(request_uri);
+  if (!uri.ok()) {
+    std::fprintf(stderr, "ModeledRestJsonService::BindExtension: bad request URI %s\n",
+                 std::string(request_uri).c_str());
+    std::abort();
+  }
+  extensions_.push_back(
+      {std::string(method), std::move(*uri), std::move(operation), std::move(handler)});
+}
+
+std::optional<http::Response> ModeledRestJsonService::HandleExtension(
+    protocol::CallContext& ctx, const std::vector<std::string>& segments,
+    const std::multimap<std::string, std::string>& query) {
+  for (const Extension& extension : extensions_) {
+    std::map<std::string, std::string> labels;
+    if (extension.method != ctx.request.method || !extension.uri.MatchPath(segments, &labels) ||
+        !extension.uri.MatchQuery(query)) {
+      continue;
+    }
+    ctx.operation = extension.operation;
+    json input = json::object();
+    for (const auto& [name, value] : query) {
+      if (!input.contains(name)) input[name] = value;
+    }
+    for (const auto& [name, value] : labels) input[name] = value;
+    absl::StatusOr<json> output;
+    try {
+      output = extension.handler(ctx, input);
+    } catch (const std::exception& e) {
+      Log(LogLevel::kError, "handler threw",
+          {{"operation", extension.operation}, {"request_id", ctx.request_id}, {"what", e.what()}});
+      output = AwsError(absl::StatusCode::kInternal, "InternalServerException",
+                        "The server failed to process the request", 500);
+    }
+    if (!output.ok()) return ErrorResponse(ctx, output.status());
+    http::Response resp;
+    resp.status = 200;
+    resp.headers.Set("x-amzn-requestid", ctx.request_id);
+    resp.headers.Set("content-type", "application/json");
+    resp.body = Dump(*output);
+    return resp;
+  }
+  return std::nullopt;
+}
+
 bool ModeledRestJsonService::IsBound(std::string_view operation) const {
   for (const Route& route : routes_) {
     if (route.operation->name == operation) return static_cast<bool>(route.handler);
@@ -122,6 +169,10 @@ http::Response ModeledRestJsonService::Handle(protocol::CallContext& ctx) {
       match = &route;
       labels = std::move(found);
     }
+  }
+  if (match == nullptr && !path_matched) {
+    std::optional<http::Response> extension = HandleExtension(ctx, *segments, *query);
+    if (extension) return std::move(*extension);
   }
   if (match == nullptr) {
     return ErrorResponse(

@@ -38,6 +38,9 @@
 #define CLEANROOM_APIMODEL_MODELED_REST_JSON_SERVICE_H_
 
 #include <functional>
+#include <map>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -70,6 +73,14 @@ class ModeledRestJsonService : public protocol::Service {
   // Binds the handler of `operation`, replacing any earlier one. Aborts if the model has no
   // such operation (a programming error).
   void Bind(std::string_view operation, Handler handler);
+  // Binds an operation the model does not have (an extension of the API, signed and
+  // authenticated like the rest): `method` + `request_uri` in the model's template syntax
+  // ("/collaborations/{collaborationIdentifier}/events"), tried only when no model operation
+  // matches the path. Its input is not validated: it holds the path labels and the first value
+  // of each query parameter, as strings, and the handler checks them. The output is the JSON
+  // body of a 200 response. Aborts if `request_uri` does not parse.
+  void BindExtension(std::string_view method, std::string_view request_uri,
+                     std::string operation, Handler handler);
 
  private:
   struct Route {
@@ -80,8 +91,20 @@ class ModeledRestJsonService : public protocol::Service {
   http::Response Render(protocol::CallContext& ctx, const Operation& operation,
                         const nlohmann::json& output) const;
 
+  struct Extension {
+    std::string method;
+    RequestUri uri;
+    std::string operation;
+    Handler handler;
+  };
+  // Answers with the extension matching the request, or nullopt if none does.
+  std::optional<http::Response> HandleExtension(protocol::CallContext& ctx,
+                                                const std::vector<std::string>& segments,
+                                                const std::multimap<std::string, std::string>& query);
+
   const ServiceModel& model_;
   std::vector<Route> routes_;  // one per operation, in model order
+  std::vector<Extension> extensions_;
 };
 
 }  // namespace cleanroom::apimodel

@@ -103,7 +103,7 @@ absl::Status CheckRole(iam::RoleAuthorizer& authorizer, glue::Catalog& catalog,
   }
   absl::StatusOr<iam::AssumedRole> role = authorizer.AssumeForService(
       account, role_arn, "cleanrooms.amazonaws.com", "cleanrooms-association-check");
-  if (!role.ok()) return AccessDenied(role.status().message());
+  if (!role.ok()) return AccessDenied(std::string(role.status().message()));
   const Json& glue_ref = table.doc["tableReference"]["glue"];
   std::string database = Str(glue_ref, "databaseName");
   std::string name = Str(glue_ref, "tableName");
@@ -497,7 +497,8 @@ absl::StatusOr<Json> SchemaRule(ResourceStore::Tx& tx, const Resource& associati
 }  // namespace
 
 absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const Resource& a,
-                                                  const Resource& collab, bool full) {
+                                                  const Resource& collab,
+                                                  ColumnSource* columns_out) {
   ASSIGN_OR_RETURN(std::optional<Resource> table, tx.Get(kConfiguredTable, a.parent_id));
   if (!table) return absl::InternalError("association without configured table");
   ASSIGN_OR_RETURN(std::optional<Resource> table_rule, TableRuleOf(tx, a));
@@ -519,30 +520,12 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
   if (table->doc.contains("selectedAnalysisMethods")) {
     out["selectedAnalysisMethods"] = table->doc["selectedAnalysisMethods"];
   }
-  if (!full) return out;
-  // Columns: the allowed ones, in the Glue table's order, with their Glue types.
-  std::vector<std::string> allowed = StrList(table->doc, "allowedColumns");
+  if (columns_out == nullptr) return out;
   const Json& glue_ref = table->doc["tableReference"]["glue"];
-  absl::StatusOr<glue::Table> glue_table = catalog_->GetTable(
-      a.account_id, Str(glue_ref, "databaseName"), Str(glue_ref, "tableName"));
-  Json columns = Json::array();
-  Json partition_keys = Json::array();
-  if (glue_table.ok()) {
-    for (const glue::Column& c : glue_table->columns) {
-      if (Contains(allowed, ToLower(c.name))) {
-        columns.push_back({{"name", ToLower(c.name)}, {"type", c.type}});
-      }
-    }
-    for (const glue::Column& c : glue_table->partition_keys) {
-      if (Contains(allowed, ToLower(c.name))) {
-        Json col = {{"name", ToLower(c.name)}, {"type", c.type}};
-        columns.push_back(col);
-        partition_keys.push_back(col);
-      }
-    }
-  }
-  out["columns"] = columns;
-  out["partitionKeys"] = partition_keys;
+  *columns_out = ColumnSource{a.account_id, Str(glue_ref, "databaseName"),
+                              Str(glue_ref, "tableName"), StrList(table->doc, "allowedColumns")};
+  out["columns"] = Json::array();
+  out["partitionKeys"] = Json::array();
   out["description"] = Str(a.doc, "description");
   // Status: computed from the table rule, the collaboration rule and the members.
   std::optional<rules::TableRule> parsed_rule;
@@ -566,6 +549,29 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
   return out;
 }
 
+void CleanRoomsService::FillColumns(Json& schema, const ColumnSource& source) const {
+  absl::StatusOr<glue::Table> glue_table =
+      catalog_->GetTable(source.account, source.database, source.table);
+  Json columns = Json::array();
+  Json partition_keys = Json::array();
+  if (glue_table.ok()) {
+    for (const glue::Column& c : glue_table->columns) {
+      if (Contains(source.allowed, ToLower(c.name))) {
+        columns.push_back({{"name", ToLower(c.name)}, {"type", c.type}});
+      }
+    }
+    for (const glue::Column& c : glue_table->partition_keys) {
+      if (Contains(source.allowed, ToLower(c.name))) {
+        Json col = {{"name", ToLower(c.name)}, {"type", c.type}};
+        columns.push_back(col);
+        partition_keys.push_back(col);
+      }
+    }
+  }
+  schema["columns"] = std::move(columns);
+  schema["partitionKeys"] = std::move(partition_keys);
+}
+
 absl::StatusOr<Json> CleanRoomsService::ListSchemas(Ctx& ctx, const Json& in) {
   std::vector<PageItem> items;
   std::string want = Str(in, "schemaType");
@@ -576,7 +582,7 @@ absl::StatusOr<Json> CleanRoomsService::ListSchemas(Ctx& ctx, const Json& in) {
     ASSIGN_OR_RETURN(std::vector<Resource> associations,
                      SchemaAssociations(tx, v.collaboration.id));
     for (const Resource& a : associations) {
-      ASSIGN_OR_RETURN(Json summary, SchemaFor(tx, a, v.collaboration, false));
+      ASSIGN_OR_RETURN(Json summary, SchemaFor(tx, a, v.collaboration, nullptr));
       items.push_back({a.create_time_ms, a.id, std::move(summary)});
     }
     return absl::OkStatus();
@@ -587,6 +593,7 @@ absl::StatusOr<Json> CleanRoomsService::ListSchemas(Ctx& ctx, const Json& in) {
 
 absl::StatusOr<Json> CleanRoomsService::GetSchema(Ctx& ctx, const Json& in) {
   Json out;
+  ColumnSource columns;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(CollaborationView v, ViewAsActiveMember(tx, ctx.caller.account_id,
                                                              Str(in, "collaborationIdentifier")));
@@ -596,15 +603,17 @@ absl::StatusOr<Json> CleanRoomsService::GetSchema(Ctx& ctx, const Json& in) {
       return NotFound("CONFIGURED_TABLE_ASSOCIATION", name,
                       StrCat("Schema in collaboration ", v.collaboration.id, " named"));
     }
-    ASSIGN_OR_RETURN(Json schema, SchemaFor(tx, *a, v.collaboration, true));
+    ASSIGN_OR_RETURN(Json schema, SchemaFor(tx, *a, v.collaboration, &columns));
     out = {{"schema", std::move(schema)}};
     return absl::OkStatus();
   }));
+  FillColumns(out["schema"], columns);
   return out;
 }
 
 absl::StatusOr<Json> CleanRoomsService::BatchGetSchema(Ctx& ctx, const Json& in) {
   Json out = {{"schemas", Json::array()}, {"errors", Json::array()}};
+  std::vector<ColumnSource> sources;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(CollaborationView v, ViewAsActiveMember(tx, ctx.caller.account_id,
                                                              Str(in, "collaborationIdentifier")));
@@ -616,11 +625,14 @@ absl::StatusOr<Json> CleanRoomsService::BatchGetSchema(Ctx& ctx, const Json& in)
                                  {"message", StrCat("Schema ", name, " not found")}});
         continue;
       }
-      ASSIGN_OR_RETURN(Json schema, SchemaFor(tx, *a, v.collaboration, true));
+      ColumnSource columns;
+      ASSIGN_OR_RETURN(Json schema, SchemaFor(tx, *a, v.collaboration, &columns));
       out["schemas"].push_back(std::move(schema));
+      sources.push_back(std::move(columns));
     }
     return absl::OkStatus();
   }));
+  for (size_t i = 0; i < sources.size(); ++i) FillColumns(out["schemas"][i], sources[i]);
   return out;
 }
 

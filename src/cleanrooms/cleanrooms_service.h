@@ -99,10 +99,20 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   absl::StatusOr<Json> ListTagsForResource(Ctx& ctx, const Json& in);
   absl::StatusOr<Json> ListEvents(Ctx& ctx, const Json& in);
 
-  // The configured table's columns as the schema shows them (the allowed columns, in Glue
-  // order, with their Glue types) plus its partition keys; reads the owner's catalog.
+  // Where a schema's columns come from: the owner's Glue table, restricted to the allowed
+  // columns.
+  struct ColumnSource {
+    std::string account, database, table;
+    std::vector<std::string> allowed;
+  };
+  // The Schema (or, with `columns` null, SchemaSummary) of `association` in `collaboration`,
+  // without its columns: with `columns` set, they are described there, to be filled in by
+  // FillColumns once the transaction is over (the catalog has transactions of its own).
   absl::StatusOr<Json> SchemaFor(ResourceStore::Tx& tx, const Resource& association,
-                                 const Resource& collaboration, bool full);
+                                 const Resource& collaboration, ColumnSource* columns);
+  // Sets `columns` and `partitionKeys` of `schema`: the allowed columns in the Glue table's
+  // order, with their Glue types (none if the table no longer exists).
+  void FillColumns(Json& schema, const ColumnSource& columns) const;
 
   ResourceStore* store_;
   glue::Catalog* catalog_;

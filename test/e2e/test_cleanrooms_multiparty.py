@@ -325,8 +325,8 @@ class DataAccessTest(MultiPartyTestBase):
         # A's own association works, and becomes a schema every active member can see.
         cta = self.associate(self.cr_a, self.a, mids[self.A], ta["id"], name="org_a_sales",
                              description="A's sales")
-        self.assertEqual(cta["arn"], f"{ARN}:{self.A}:configuredtableassociation/"
-                                     f"{mids[self.A]}/{cta['id']}")
+        self.assertEqual(cta["arn"], f"{ARN}:{self.A}:membership/{mids[self.A]}/"
+                                     f"configuredtableassociation/{cta['id']}")
         self.assertEqual((cta["membershipId"], cta["configuredTableId"], cta["roleArn"]),
                          (mids[self.A], ta["id"], self.a.role_arn))
         self.assertHidden((self.cr_b.get_configured_table_association,

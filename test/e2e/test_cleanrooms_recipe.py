@@ -403,7 +403,7 @@ class RecipeCleanRoomsTest(ServerTestCase):
                 membershipIdentifier=mid,
                 configuredTableAssociationIdentifier=cta_id)["configuredTableAssociation"]
             self.assertEqual(a["arn"], f"arn:aws:cleanrooms:us-east-1:{acct}:"
-                                       f"configuredtableassociation/{mid}/{cta_id}")
+                                       f"membership/{mid}/configuredtableassociation/{cta_id}")
             self.assertEqual(a["name"], cta_name)
             self.assertEqual(a["configuredTableId"], tid)
             self.assertEqual(a["configuredTableArn"],
