@@ -189,8 +189,8 @@ void Checker::CheckLength(const json& value, const Shape& shape, size_t length,
     max = 2048;
   }
   if (max && static_cast<double>(length) > *max) {
-    Add(path, StrCat("Member must have length less than or equal to ", FormatBound(*max)),
-        &value, hidden);
+    Add(path, StrCat("Member must have length less than or equal to ", FormatBound(*max)), &value,
+        hidden);
   }
 }
 

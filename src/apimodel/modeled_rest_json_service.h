@@ -79,8 +79,8 @@ class ModeledRestJsonService : public protocol::Service {
   // matches the path. Its input is not validated: it holds the path labels and the first value
   // of each query parameter, as strings, and the handler checks them. The output is the JSON
   // body of a 200 response. Aborts if `request_uri` does not parse.
-  void BindExtension(std::string_view method, std::string_view request_uri,
-                     std::string operation, Handler handler);
+  void BindExtension(std::string_view method, std::string_view request_uri, std::string operation,
+                     Handler handler);
 
  private:
   struct Route {
@@ -98,9 +98,9 @@ class ModeledRestJsonService : public protocol::Service {
     Handler handler;
   };
   // Answers with the extension matching the request, or nullopt if none does.
-  std::optional<http::Response> HandleExtension(protocol::CallContext& ctx,
-                                                const std::vector<std::string>& segments,
-                                                const std::multimap<std::string, std::string>& query);
+  std::optional<http::Response> HandleExtension(
+      protocol::CallContext& ctx, const std::vector<std::string>& segments,
+      const std::multimap<std::string, std::string>& query);
 
   const ServiceModel& model_;
   std::vector<Route> routes_;  // one per operation, in model order

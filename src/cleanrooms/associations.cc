@@ -32,8 +32,7 @@ absl::StatusOr<Resource> OwnAssociation(ResourceStore::Tx& tx, const Resource& m
   return std::move(*a);
 }
 
-absl::StatusOr<std::vector<Resource>> AssociationRules(ResourceStore::Tx& tx,
-                                                       std::string_view id) {
+absl::StatusOr<std::vector<Resource>> AssociationRules(ResourceStore::Tx& tx, std::string_view id) {
   return tx.List(kAssociationRule, Filter{.parent_id = std::string(id)});
 }
 
@@ -135,8 +134,8 @@ absl::Status CheckRole(iam::RoleAuthorizer& authorizer, glue::Catalog& catalog,
     absl::Status s = role->Authorize(need.action, need.resource, account);
     if (!s.ok()) {
       return AccessDenied(StrCat("Role ", role_arn, " cannot be used to read configured table ",
-                                 table.id, ": it needs ", need.action, " on ", need.resource,
-                                 ". ", s.message()));
+                                 table.id, ": it needs ", need.action, " on ", need.resource, ". ",
+                                 s.message()));
     }
   }
   return absl::OkStatus();
@@ -144,8 +143,7 @@ absl::Status CheckRole(iam::RoleAuthorizer& authorizer, glue::Catalog& catalog,
 
 }  // namespace
 
-absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ctx,
-                                                                         const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ctx, const Json& in) {
   const std::string& me = ctx.caller.account_id;
   int64_t now = clock_->NowMicros() / 1000;
   std::string role_arn = Str(in, "roleArn");
@@ -172,20 +170,22 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
       return NotFound("CONFIGURED_TABLE", table_id, "Configured table");
     }
     std::string name = Str(in, "name");
-    ASSIGN_OR_RETURN(std::vector<Resource> same_name,
-                     tx.List(kAssociation, Filter{.collaboration_id = ms.collaboration_id,
-                                                  .name = name}));
+    ASSIGN_OR_RETURN(
+        std::vector<Resource> same_name,
+        tx.List(kAssociation, Filter{.collaboration_id = ms.collaboration_id, .name = name}));
     if (!same_name.empty()) {
-      return Conflict("ALREADY_EXISTS", "CONFIGURED_TABLE_ASSOCIATION", same_name[0].id,
-                      StrCat("Collaboration ", ms.collaboration_id,
-                             " already has a table named '", name, "'"));
+      return Conflict(
+          "ALREADY_EXISTS", "CONFIGURED_TABLE_ASSOCIATION", same_name[0].id,
+          StrCat("Collaboration ", ms.collaboration_id, " already has a table named '", name, "'"));
     }
     ASSIGN_OR_RETURN(std::vector<Resource> same_table,
                      tx.List(kAssociation, Filter{.membership_id = ms.id, .parent_id = t->id}));
     if (!same_table.empty()) {
       return Conflict("ALREADY_EXISTS", "CONFIGURED_TABLE_ASSOCIATION", same_table[0].id,
-                      StrCat("Configured table ", t->id, " is already associated with this "
-                             "collaboration as '", same_table[0].name, "'"));
+                      StrCat("Configured table ", t->id,
+                             " is already associated with this "
+                             "collaboration as '",
+                             same_table[0].name, "'"));
     }
     Resource a{.kind = std::string(kAssociation),
                .id = NewUuid(),
@@ -204,22 +204,20 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
       for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
     }
     RETURN_IF_ERROR(tx.SetTags(Arn(a), tags));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, ms.collaboration_id, true,
-                                        "CreateConfiguredTableAssociation",
-                                        "CONFIGURED_TABLE_ASSOCIATION", a.id,
-                                        {{"name", a.name}})));
+    RETURN_IF_ERROR(
+        tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "CreateConfiguredTableAssociation",
+                            "CONFIGURED_TABLE_ASSOCIATION", a.id, {{"name", a.name}})));
     out = {{"configuredTableAssociation", RenderAssociation(a, {}, false)}};
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAssociation(Ctx& ctx,
-                                                                      const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAssociation(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(Resource a,
                      OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
     ASSIGN_OR_RETURN(std::vector<Resource> rules, AssociationRules(tx, a.id));
@@ -229,12 +227,11 @@ absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAssociation(Ctx& ctx,
   return out;
 }
 
-absl::StatusOr<Json> CleanRoomsService::ListConfiguredTableAssociations(Ctx& ctx,
-                                                                        const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::ListConfiguredTableAssociations(Ctx& ctx, const Json& in) {
   std::vector<PageItem> items;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(std::vector<Resource> rows,
                      tx.List(kAssociation, Filter{.membership_id = ms.id}));
     for (const Resource& a : rows) {
@@ -247,8 +244,7 @@ absl::StatusOr<Json> CleanRoomsService::ListConfiguredTableAssociations(Ctx& ctx
   return PageJson(page, "configuredTableAssociationSummaries");
 }
 
-absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ctx,
-                                                                         const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ctx, const Json& in) {
   const std::string& me = ctx.caller.account_id;
   int64_t now = clock_->NowMicros() / 1000;
   if (in.contains("roleArn")) {
@@ -263,8 +259,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ct
       return absl::OkStatus();
     }));
     RETURN_IF_ERROR(CheckRole(*authorizer_, *catalog_, me,
-                              ctx.region.empty() ? "us-east-1" : ctx.region,
-                              Str(in, "roleArn"), table));
+                              ctx.region.empty() ? "us-east-1" : ctx.region, Str(in, "roleArn"),
+                              table));
   }
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
@@ -276,10 +272,9 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ct
     }
     a.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(a));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, a.collaboration_id, true,
-                                        "UpdateConfiguredTableAssociation",
-                                        "CONFIGURED_TABLE_ASSOCIATION", a.id,
-                                        {{"name", a.name}})));
+    RETURN_IF_ERROR(
+        tx.Record(MakeEvent(now, me, a.collaboration_id, true, "UpdateConfiguredTableAssociation",
+                            "CONFIGURED_TABLE_ASSOCIATION", a.id, {{"name", a.name}})));
     ASSIGN_OR_RETURN(std::vector<Resource> rules, AssociationRules(tx, a.id));
     out = {{"configuredTableAssociation", RenderAssociation(a, rules, false)}};
     return absl::OkStatus();
@@ -287,8 +282,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ct
   return out;
 }
 
-absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTableAssociation(Ctx& ctx,
-                                                                         const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTableAssociation(Ctx& ctx, const Json& in) {
   const std::string& me = ctx.caller.account_id;
   int64_t now = clock_->NowMicros() / 1000;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
@@ -357,10 +351,9 @@ absl::StatusOr<Json> CleanRoomsService::CreateAssociationRule(Ctx& ctx, const Js
                   .update_time_ms = now};
     rule.doc = {{"policy", policy}};
     RETURN_IF_ERROR(tx.Put(rule));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, a.collaboration_id, true,
-                                        "CreateConfiguredTableAssociationAnalysisRule",
-                                        "SCHEMA_ANALYSIS_RULE", a.name,
-                                        {{"type", type}, {"policy", policy}})));
+    RETURN_IF_ERROR(tx.Record(
+        MakeEvent(now, me, a.collaboration_id, true, "CreateConfiguredTableAssociationAnalysisRule",
+                  "SCHEMA_ANALYSIS_RULE", a.name, {{"type", type}, {"policy", policy}})));
     out = {{"analysisRule", RenderAssociationRule(a, rule)}};
     return absl::OkStatus();
   }));
@@ -370,8 +363,8 @@ absl::StatusOr<Json> CleanRoomsService::CreateAssociationRule(Ctx& ctx, const Js
 absl::StatusOr<Json> CleanRoomsService::GetAssociationRule(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(Resource a,
                      OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
     std::string type = Str(in, "analysisRuleType");
@@ -406,10 +399,9 @@ absl::StatusOr<Json> CleanRoomsService::UpdateAssociationRule(Ctx& ctx, const Js
     rule->doc["policy"] = policy;
     rule->update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(*rule));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, a.collaboration_id, true,
-                                        "UpdateConfiguredTableAssociationAnalysisRule",
-                                        "SCHEMA_ANALYSIS_RULE", a.name,
-                                        {{"type", type}, {"policy", policy}})));
+    RETURN_IF_ERROR(tx.Record(
+        MakeEvent(now, me, a.collaboration_id, true, "UpdateConfiguredTableAssociationAnalysisRule",
+                  "SCHEMA_ANALYSIS_RULE", a.name, {{"type", type}, {"policy", policy}})));
     out = {{"analysisRule", RenderAssociationRule(a, *rule)}};
     return absl::OkStatus();
   }));
@@ -505,18 +497,18 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
   Json types = Json::array();
   if (table_rule) types.push_back(table_rule->name);
   std::string collab_region = Str(collab.doc, "region");
-  Json out = {{"name", a.name},
-              {"type", "TABLE"},
-              {"creatorAccountId", a.account_id},
-              {"createTime", Seconds(a.create_time_ms)},
-              {"updateTime", Seconds(std::max(a.update_time_ms, table->update_time_ms))},
-              {"collaborationId", collab.id},
-              {"collaborationArn",
-               CollaborationArn(collab_region.empty() ? "us-east-1" : collab_region,
-                                collab.account_id, collab.id)},
-              {"analysisRuleTypes", types},
-              {"analysisMethod", table->doc["analysisMethod"]},
-              {"resourceArn", Arn(a)}};
+  Json out = {
+      {"name", a.name},
+      {"type", "TABLE"},
+      {"creatorAccountId", a.account_id},
+      {"createTime", Seconds(a.create_time_ms)},
+      {"updateTime", Seconds(std::max(a.update_time_ms, table->update_time_ms))},
+      {"collaborationId", collab.id},
+      {"collaborationArn", CollaborationArn(collab_region.empty() ? "us-east-1" : collab_region,
+                                            collab.account_id, collab.id)},
+      {"analysisRuleTypes", types},
+      {"analysisMethod", table->doc["analysisMethod"]},
+      {"resourceArn", Arn(a)}};
   if (table->doc.contains("selectedAnalysisMethods")) {
     out["selectedAnalysisMethods"] = table->doc["selectedAnalysisMethods"];
   }

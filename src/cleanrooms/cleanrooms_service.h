@@ -37,8 +37,8 @@ namespace cleanroom::cleanrooms {
 class CleanRoomsService final : public apimodel::ModeledRestJsonService {
  public:
   // None of the arguments is owned; all must outlive the service.
-  CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
-                    iam::RoleAuthorizer* authorizer, const Clock* clock);
+  CleanRoomsService(ResourceStore* store, glue::Catalog* catalog, iam::RoleAuthorizer* authorizer,
+                    const Clock* clock);
 
  private:
   using Json = nlohmann::json;

@@ -215,8 +215,8 @@ absl::StatusOr<Json> CleanRoomsService::CreateCollaboration(Ctx& ctx, const Json
     return tx.Record(MakeEvent(now, me, collab.id, true, "CreateCollaboration", "COLLABORATION",
                                collab.id, details));
   }));
-  return Json{{"collaboration",
-               RenderCollaboration(CollaborationView{collab, creator, true}, false)}};
+  return Json{
+      {"collaboration", RenderCollaboration(CollaborationView{collab, creator, true}, false)}};
 }
 
 absl::StatusOr<Json> CleanRoomsService::GetCollaboration(Ctx& ctx, const Json& in) {
@@ -243,14 +243,13 @@ absl::StatusOr<Json> CleanRoomsService::ListCollaborations(Ctx& ctx, const Json&
       if (!c || c->status == "DELETED") continue;
       CollaborationView v{std::move(*c), std::move(m), false};
       v.is_creator = v.collaboration.account_id == me;
-      items.push_back({v.collaboration.create_time_ms, v.collaboration.id,
-                       RenderCollaboration(v, true)});
+      items.push_back(
+          {v.collaboration.create_time_ms, v.collaboration.id, RenderCollaboration(v, true)});
     }
     return absl::OkStatus();
   }));
   std::sort(items.begin(), items.end(), [](const PageItem& a, const PageItem& b) {
-    return a.create_time_ms != b.create_time_ms ? a.create_time_ms > b.create_time_ms
-                                                : a.id > b.id;
+    return a.create_time_ms != b.create_time_ms ? a.create_time_ms > b.create_time_ms : a.id > b.id;
   });
   ASSIGN_OR_RETURN(Page page, Paginate(std::move(items), in));
   return PageJson(page, "collaborationList");
@@ -265,8 +264,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateCollaboration(Ctx& ctx, const Json
                      ViewCollaboration(tx, me, Str(in, "collaborationIdentifier")));
     if (!v.is_creator) {
       return AccessDenied(StrCat("Only the creator of collaboration ", v.collaboration.id,
-                                 " (account ", v.collaboration.account_id,
-                                 ") can update it"));
+                                 " (account ", v.collaboration.account_id, ") can update it"));
     }
     Json changed = Json::object();
     if (in.contains("name")) {
@@ -297,8 +295,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteCollaboration(Ctx& ctx, const Json
                      ViewCollaboration(tx, me, Str(in, "collaborationIdentifier")));
     if (!v.is_creator) {
       return AccessDenied(StrCat("Only the creator of collaboration ", v.collaboration.id,
-                                 " (account ", v.collaboration.account_id,
-                                 ") can delete it"));
+                                 " (account ", v.collaboration.account_id, ") can delete it"));
     }
     // The collaboration row stays (as DELETED) so that the members' memberships can still
     // name it; every membership becomes COLLABORATION_DELETED.
@@ -313,8 +310,8 @@ absl::StatusOr<Json> CleanRoomsService::DeleteCollaboration(Ctx& ctx, const Json
       ms.update_time_ms = now;
       RETURN_IF_ERROR(tx.Put(ms));
     }
-    RETURN_IF_ERROR(tx.RemoveAllTags(
-        CollaborationArn(Region(v.collaboration), me, v.collaboration.id)));
+    RETURN_IF_ERROR(
+        tx.RemoveAllTags(CollaborationArn(Region(v.collaboration), me, v.collaboration.id)));
     return tx.Record(MakeEvent(now, me, v.collaboration.id, true, "DeleteCollaboration",
                                "COLLABORATION", v.collaboration.id));
   }));
@@ -345,8 +342,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMember(Ctx& ctx, const Json& in) {
                      ViewCollaboration(tx, me, Str(in, "collaborationIdentifier")));
     if (!v.is_creator) {
       return AccessDenied(StrCat("Only the creator of collaboration ", v.collaboration.id,
-                                 " (account ", v.collaboration.account_id,
-                                 ") can remove members"));
+                                 " (account ", v.collaboration.account_id, ") can remove members"));
     }
     if (account == me) {
       return Invalid("The creator cannot remove itself; delete the collaboration instead",
@@ -355,9 +351,9 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMember(Ctx& ctx, const Json& in) {
     ASSIGN_OR_RETURN(std::optional<Resource> m,
                      tx.Get(kMember, MemberId(v.collaboration.id, account)));
     if (!m || m->status == "REMOVED") {
-      return Invalid(StrCat("Account ", account, " is not a member of collaboration ",
-                            v.collaboration.id),
-                     "accountId");
+      return Invalid(
+          StrCat("Account ", account, " is not a member of collaboration ", v.collaboration.id),
+          "accountId");
     }
     m->status = "REMOVED";
     m->update_time_ms = now;
@@ -370,8 +366,8 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMember(Ctx& ctx, const Json& in) {
         RETURN_IF_ERROR(tx.Put(*ms));
       }
     }
-    return tx.Record(MakeEvent(now, me, v.collaboration.id, true, "DeleteMember", "MEMBER",
-                               account));
+    return tx.Record(
+        MakeEvent(now, me, v.collaboration.id, true, "DeleteMember", "MEMBER", account));
   }));
   return Json::object();
 }
@@ -390,14 +386,15 @@ absl::StatusOr<Json> CleanRoomsService::CreateMembership(Ctx& ctx, const Json& i
     }
     if (v.member.status != "INVITED") {
       return Conflict("INVALID_STATE", "COLLABORATION", v.collaboration.id,
-                      StrCat("Account ", me, " has ", v.member.status,
-                             " collaboration ", v.collaboration.id, " and cannot rejoin it"));
+                      StrCat("Account ", me, " has ", v.member.status, " collaboration ",
+                             v.collaboration.id, " and cannot rejoin it"));
     }
     if (Str(in, "queryLogStatus") == "ENABLED" &&
         Str(v.collaboration.doc, "queryLogStatus") != "ENABLED") {
-      return Invalid("queryLogStatus can be ENABLED only when the collaboration's query logging "
-                     "is ENABLED",
-                     "queryLogStatus");
+      return Invalid(
+          "queryLogStatus can be ENABLED only when the collaboration's query logging "
+          "is ENABLED",
+          "queryLogStatus");
     }
     const Json& abilities = v.member.doc["abilities"];
     RETURN_IF_ERROR(CheckResultConfiguration(in.value("defaultResultConfiguration", Json()), me,
@@ -413,11 +410,11 @@ absl::StatusOr<Json> CleanRoomsService::CreateMembership(Ctx& ctx, const Json& i
     ms.doc = {{"memberAbilities", abilities},
               {"queryLogStatus", in["queryLogStatus"]},
               {"paymentConfiguration",
-               in.contains("paymentConfiguration") ? in["paymentConfiguration"]
-                                                   : Json{{"queryCompute",
-                                                           v.member.doc["paymentConfiguration"]
-                                                               ["queryCompute"]}}}};
-    if (v.member.doc.contains("mlAbilities")) ms.doc["mlMemberAbilities"] = v.member.doc["mlAbilities"];
+               in.contains("paymentConfiguration")
+                   ? in["paymentConfiguration"]
+                   : Json{{"queryCompute", v.member.doc["paymentConfiguration"]["queryCompute"]}}}};
+    if (v.member.doc.contains("mlAbilities"))
+      ms.doc["mlMemberAbilities"] = v.member.doc["mlAbilities"];
     for (const char* m : {"jobLogStatus", "defaultResultConfiguration",
                           "defaultJobResultConfiguration", "isMetricsEnabled"}) {
       CopyIfPresent(in, ms.doc, m);
@@ -427,10 +424,9 @@ absl::StatusOr<Json> CleanRoomsService::CreateMembership(Ctx& ctx, const Json& i
     v.member.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(ms));
     RETURN_IF_ERROR(tx.Put(v.member));
-    RETURN_IF_ERROR(
-        tx.SetTags(MembershipArn(Region(v.collaboration), me, ms.id), TagsOf(in)));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, v.collaboration.id, true, "CreateMembership",
-                                        "MEMBERSHIP", ms.id)));
+    RETURN_IF_ERROR(tx.SetTags(MembershipArn(Region(v.collaboration), me, ms.id), TagsOf(in)));
+    RETURN_IF_ERROR(tx.Record(
+        MakeEvent(now, me, v.collaboration.id, true, "CreateMembership", "MEMBERSHIP", ms.id)));
     out = {{"membership", RenderMembership(ms, v.collaboration, false)}};
     return absl::OkStatus();
   }));
@@ -440,8 +436,8 @@ absl::StatusOr<Json> CleanRoomsService::CreateMembership(Ctx& ctx, const Json& i
 absl::StatusOr<Json> CleanRoomsService::GetMembership(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> c, tx.Get(kCollaboration, ms.collaboration_id));
     if (!c) return absl::InternalError("membership without collaboration");
     out = {{"membership", RenderMembership(ms, *c, false)}};
@@ -473,14 +469,14 @@ absl::StatusOr<Json> CleanRoomsService::UpdateMembership(Ctx& ctx, const Json& i
   int64_t now = clock_->NowMicros() / 1000;
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms,
-                     ActiveOwnMembership(tx, me, Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms, ActiveOwnMembership(tx, me, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> c, tx.Get(kCollaboration, ms.collaboration_id));
     if (!c) return absl::InternalError("membership without collaboration");
     if (Str(in, "queryLogStatus") == "ENABLED" && Str(c->doc, "queryLogStatus") != "ENABLED") {
-      return Invalid("queryLogStatus can be ENABLED only when the collaboration's query logging "
-                     "is ENABLED",
-                     "queryLogStatus");
+      return Invalid(
+          "queryLogStatus can be ENABLED only when the collaboration's query logging "
+          "is ENABLED",
+          "queryLogStatus");
     }
     RETURN_IF_ERROR(CheckResultConfiguration(in.value("defaultResultConfiguration", Json()), me,
                                              ms.doc["memberAbilities"],
@@ -498,7 +494,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateMembership(Ctx& ctx, const Json& i
     // Result locations are the member's own business: the shared event only says what kind of
     // setting changed.
     Json shared = Json::object();
-    for (auto& [k, v] : changed.items()) shared[k] = k.find("Configuration") != std::string::npos ? Json("changed") : v;
+    for (auto& [k, v] : changed.items())
+      shared[k] = k.find("Configuration") != std::string::npos ? Json("changed") : v;
     RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "UpdateMembership",
                                         "MEMBERSHIP", ms.id, shared)));
     out = {{"membership", RenderMembership(ms, *c, false)}};
@@ -512,8 +509,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMembership(Ctx& ctx, const Json& i
   int64_t now = clock_->NowMicros() / 1000;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(int64_t associations,
-                     tx.Count(kAssociation, Filter{.membership_id = ms.id}));
+    ASSIGN_OR_RETURN(int64_t associations, tx.Count(kAssociation, Filter{.membership_id = ms.id}));
     ASSIGN_OR_RETURN(int64_t templates,
                      tx.Count(kAnalysisTemplate, Filter{.membership_id = ms.id}));
     if (associations + templates > 0) {
@@ -532,8 +528,8 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMembership(Ctx& ctx, const Json& i
     }
     RETURN_IF_ERROR(tx.Delete(kMembership, ms.id));
     if (c) RETURN_IF_ERROR(tx.RemoveAllTags(MembershipArn(Region(*c), me, ms.id)));
-    return tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "DeleteMembership",
-                               "MEMBERSHIP", ms.id));
+    return tx.Record(
+        MakeEvent(now, me, ms.collaboration_id, true, "DeleteMembership", "MEMBERSHIP", ms.id));
   }));
   return Json::object();
 }

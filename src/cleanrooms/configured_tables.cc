@@ -87,9 +87,10 @@ static absl::Status CheckTableDefinition(glue::Catalog& catalog, const std::stri
                                          const Json& doc) {
   const Json& ref = doc["tableReference"];
   if (!ref.contains("glue")) {
-    return Invalid("Only AWS Glue table references are supported by this server (tableReference."
-                   "glue); Snowflake and Athena tables are not",
-                   "tableReference");
+    return Invalid(
+        "Only AWS Glue table references are supported by this server (tableReference."
+        "glue); Snowflake and Athena tables are not",
+        "tableReference");
   }
   std::string database = Str(ref["glue"], "databaseName");
   std::string name = Str(ref["glue"], "tableName");
@@ -108,14 +109,17 @@ static absl::Status CheckTableDefinition(glue::Catalog& catalog, const std::stri
   std::vector<std::string> seen;
   for (const std::string& c : StrList(doc, "allowedColumns")) {
     if (!Contains(columns, c)) {
-      return Invalid(StrCat("Column '", c, "' in allowedColumns is not a column of Glue table ",
-                            database, ".", name, " (its columns: ", [&] {
-                              std::string all;
-                              for (const std::string& x : columns) {
-                                all += all.empty() ? x : StrCat(", ", x);
-                              }
-                              return all;
-                            }(), ")"),
+      return Invalid(StrCat(
+                         "Column '", c, "' in allowedColumns is not a column of Glue table ",
+                         database, ".", name, " (its columns: ",
+                         [&] {
+                           std::string all;
+                           for (const std::string& x : columns) {
+                             all += all.empty() ? x : StrCat(", ", x);
+                           }
+                           return all;
+                         }(),
+                         ")"),
                      "allowedColumns");
     }
     if (Contains(seen, c)) {
@@ -127,14 +131,17 @@ static absl::Status CheckTableDefinition(glue::Catalog& catalog, const std::stri
   std::string method = Str(doc, "analysisMethod");
   std::vector<std::string> selected = StrList(doc, "selectedAnalysisMethods");
   if (method == "MULTIPLE" && selected.size() < 2) {
-    return Invalid("analysisMethod MULTIPLE needs selectedAnalysisMethods with both "
-                   "DIRECT_QUERY and DIRECT_JOB",
-                   "selectedAnalysisMethods");
+    return Invalid(
+        "analysisMethod MULTIPLE needs selectedAnalysisMethods with both "
+        "DIRECT_QUERY and DIRECT_JOB",
+        "selectedAnalysisMethods");
   }
   if (method != "MULTIPLE" && !selected.empty() &&
       (selected.size() != 1 || selected[0] != method)) {
-    return Invalid(StrCat("selectedAnalysisMethods must be [", method, "] or absent when "
-                          "analysisMethod is ", method),
+    return Invalid(StrCat("selectedAnalysisMethods must be [", method,
+                          "] or absent when "
+                          "analysisMethod is ",
+                          method),
                    "selectedAnalysisMethods");
   }
   return absl::OkStatus();
@@ -205,8 +212,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTable(Ctx& ctx, const Js
   int64_t now = clock_->NowMicros() / 1000;
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource t,
-                     OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
+    ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
     Json changed = Json::object();
     if (in.contains("name")) {
       t.name = in["name"];
@@ -231,8 +237,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTable(Ctx& ctx, const Js
     }
     t.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(t));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, "", false, "UpdateConfiguredTable",
-                                        "CONFIGURED_TABLE", t.id, changed)));
+    RETURN_IF_ERROR(tx.Record(
+        MakeEvent(now, me, "", false, "UpdateConfiguredTable", "CONFIGURED_TABLE", t.id, changed)));
     out = {{"configuredTable", RenderConfiguredTable(t, rules, false)}};
     return absl::OkStatus();
   }));
@@ -243,14 +249,11 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTable(Ctx& ctx, const Js
   const std::string& me = ctx.caller.account_id;
   int64_t now = clock_->NowMicros() / 1000;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource t,
-                     OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
-    ASSIGN_OR_RETURN(int64_t associations,
-                     tx.Count(kAssociation, Filter{.parent_id = t.id}));
+    ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
+    ASSIGN_OR_RETURN(int64_t associations, tx.Count(kAssociation, Filter{.parent_id = t.id}));
     if (associations > 0) {
       return Conflict("SUBRESOURCES_EXIST", "CONFIGURED_TABLE", t.id,
-                      StrCat("Configured table ", t.id, " is still associated with ",
-                             associations,
+                      StrCat("Configured table ", t.id, " is still associated with ", associations,
                              " collaboration(s); delete its configured table associations "
                              "first"));
     }
@@ -258,8 +261,8 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTable(Ctx& ctx, const Js
     for (const Resource& r : rules) RETURN_IF_ERROR(tx.Delete(kTableRule, r.id));
     RETURN_IF_ERROR(tx.Delete(kConfiguredTable, t.id));
     RETURN_IF_ERROR(tx.RemoveAllTags(ConfiguredTableArn(Region(t), me, t.id)));
-    return tx.Record(MakeEvent(now, me, "", false, "DeleteConfiguredTable", "CONFIGURED_TABLE",
-                               t.id));
+    return tx.Record(
+        MakeEvent(now, me, "", false, "DeleteConfiguredTable", "CONFIGURED_TABLE", t.id));
   }));
   return Json::object();
 }
@@ -271,9 +274,8 @@ static absl::Status RecordRuleChange(ResourceStore::Tx& tx, int64_t now, const s
                                      std::string_view type, const Json& policy) {
   Json details = {{"configuredTableId", table.id}, {"type", type}};
   if (!policy.is_null()) details["policy"] = policy;
-  RETURN_IF_ERROR(tx.Record(
-      MakeEvent(now, me, "", false, operation, "CONFIGURED_TABLE_ANALYSIS_RULE", table.id,
-                details)));
+  RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, "", false, operation,
+                                      "CONFIGURED_TABLE_ANALYSIS_RULE", table.id, details)));
   ASSIGN_OR_RETURN(std::vector<Resource> associations,
                    tx.List(kAssociation, Filter{.parent_id = table.id}));
   for (const Resource& a : associations) {
@@ -292,8 +294,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAnalysisRule(Ctx& c
   std::string type = Str(in, "analysisRuleType");
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource t,
-                     OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
+    ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
     ASSIGN_OR_RETURN(std::vector<Resource> existing, TableRules(tx, t.id));
     if (!existing.empty()) {
       return Conflict("ALREADY_EXISTS", "CONFIGURED_TABLE", t.id,
@@ -312,16 +313,15 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAnalysisRule(Ctx& c
     RETURN_IF_ERROR(tx.Put(rule));
     t.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(t));
-    RETURN_IF_ERROR(RecordRuleChange(tx, now, me, t, "CreateConfiguredTableAnalysisRule", type,
-                                     policy));
+    RETURN_IF_ERROR(
+        RecordRuleChange(tx, now, me, t, "CreateConfiguredTableAnalysisRule", type, policy));
     out = {{"analysisRule", RenderRule(t, rule)}};
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAnalysisRule(Ctx& ctx,
-                                                                       const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAnalysisRule(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, ctx.caller.account_id,
@@ -345,8 +345,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAnalysisRule(Ctx& c
   std::string type = Str(in, "analysisRuleType");
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource t,
-                     OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
+    ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(t.id, "/", type)));
     if (!rule) {
       return NotFound("CONFIGURED_TABLE", t.id,
@@ -356,8 +355,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAnalysisRule(Ctx& c
     rule->doc["policy"] = policy;
     rule->update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(*rule));
-    RETURN_IF_ERROR(RecordRuleChange(tx, now, me, t, "UpdateConfiguredTableAnalysisRule", type,
-                                     policy));
+    RETURN_IF_ERROR(
+        RecordRuleChange(tx, now, me, t, "UpdateConfiguredTableAnalysisRule", type, policy));
     out = {{"analysisRule", RenderRule(t, *rule)}};
     return absl::OkStatus();
   }));
@@ -370,8 +369,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTableAnalysisRule(Ctx& c
   int64_t now = clock_->NowMicros() / 1000;
   std::string type = Str(in, "analysisRuleType");
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource t,
-                     OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
+    ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(t.id, "/", type)));
     if (!rule) {
       return NotFound("CONFIGURED_TABLE", t.id,

@@ -48,9 +48,9 @@ std::string WhereClause(const Filter& f, std::vector<std::string>& values) {
 
 absl::StatusOr<std::optional<Resource>> ResourceStore::Tx::Get(std::string_view kind,
                                                                std::string_view id) {
-  ASSIGN_OR_RETURN(store::Statement s,
-                   c_.Prepare(StrCat("SELECT ", kColumns,
-                                     " FROM cr_resources WHERE kind = ?1 AND id = ?2")));
+  ASSIGN_OR_RETURN(
+      store::Statement s,
+      c_.Prepare(StrCat("SELECT ", kColumns, " FROM cr_resources WHERE kind = ?1 AND id = ?2")));
   s.Bind(1, kind).Bind(2, id);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<Resource>();
@@ -78,8 +78,8 @@ absl::StatusOr<std::vector<Resource>> ResourceStore::Tx::List(std::string_view k
 absl::StatusOr<int64_t> ResourceStore::Tx::Count(std::string_view kind, const Filter& filter) {
   std::vector<std::string> values;
   std::string where = WhereClause(filter, values);
-  ASSIGN_OR_RETURN(store::Statement s, c_.Prepare(StrCat("SELECT COUNT(*) FROM cr_resources",
-                                                         where)));
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare(StrCat("SELECT COUNT(*) FROM cr_resources", where)));
   s.Bind(1, kind);
   for (size_t i = 0; i < values.size(); ++i) s.Bind(static_cast<int>(i + 2), values[i]);
   ASSIGN_OR_RETURN(bool row, s.Step());
@@ -111,8 +111,7 @@ absl::Status ResourceStore::Tx::Delete(std::string_view kind, std::string_view i
   return s.Run();
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ResourceStore::Tx::Tags(
-    std::string_view arn) {
+absl::StatusOr<std::map<std::string, std::string>> ResourceStore::Tx::Tags(std::string_view arn) {
   ASSIGN_OR_RETURN(store::Statement s,
                    c_.Prepare("SELECT tag_key, tag_value FROM cr_tags WHERE resource_arn = ?1"));
   s.Bind(1, arn);
@@ -179,8 +178,10 @@ absl::StatusOr<std::vector<Event>> ResourceStore::Tx::Events(std::string_view ac
                  "resource_type, resource_id, details FROM cr_events WHERE collaboration_id = ?1 "
                  "AND (account_id = ?2 OR (shared = 1 AND ?1 != '')) AND seq > ?3 "
                  "ORDER BY seq LIMIT ?4"));
-  s.Bind(1, collaboration_id).Bind(2, account_id).Bind(3, after_seq).Bind(4,
-                                                                         static_cast<int64_t>(limit));
+  s.Bind(1, collaboration_id)
+      .Bind(2, account_id)
+      .Bind(3, after_seq)
+      .Bind(4, static_cast<int64_t>(limit));
   std::vector<Event> out;
   for (;;) {
     ASSIGN_OR_RETURN(bool row, s.Step());

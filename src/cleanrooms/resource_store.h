@@ -110,8 +110,8 @@ class ResourceStore {
     // an empty collaboration id the account's own private events; oldest first, after
     // `after_seq`, at most `limit`.
     absl::StatusOr<std::vector<Event>> Events(std::string_view account_id,
-                                              std::string_view collaboration_id,
-                                              int64_t after_seq, int limit);
+                                              std::string_view collaboration_id, int64_t after_seq,
+                                              int limit);
 
    private:
     store::Connection& c_;

@@ -9,16 +9,15 @@
 
 namespace cleanroom::cleanrooms {
 
-absl::Status NotFound(std::string_view resource_type, std::string_view id,
-                      std::string_view what) {
+absl::Status NotFound(std::string_view resource_type, std::string_view id, std::string_view what) {
   absl::Status s = AwsError(absl::StatusCode::kNotFound, "ResourceNotFoundException",
                             StrCat(what, " ", id, " not found"), 404);
   s = WithAwsField(s, "resourceId", id);
   return WithAwsField(s, "resourceType", resource_type);
 }
 
-absl::Status Conflict(std::string_view reason, std::string_view resource_type,
-                      std::string_view id, std::string_view message) {
+absl::Status Conflict(std::string_view reason, std::string_view resource_type, std::string_view id,
+                      std::string_view message) {
   absl::Status s =
       AwsError(absl::StatusCode::kFailedPrecondition, "ConflictException", message, 409);
   s = WithAwsField(s, "reason", reason);
@@ -28,9 +27,9 @@ absl::Status Conflict(std::string_view reason, std::string_view resource_type,
 }
 
 absl::Status AccessDenied(std::string_view message) {
-  return WithAwsField(AwsError(absl::StatusCode::kPermissionDenied, "AccessDeniedException",
-                               message, 403),
-                      "reason", "INSUFFICIENT_PERMISSIONS");
+  return WithAwsField(
+      AwsError(absl::StatusCode::kPermissionDenied, "AccessDeniedException", message, 403),
+      "reason", "INSUFFICIENT_PERMISSIONS");
 }
 
 absl::Status Invalid(std::string_view message, std::string_view field, std::string_view reason) {
@@ -68,8 +67,7 @@ std::string CollaborationArn(std::string_view region, std::string_view account,
                              std::string_view id) {
   return Arn(region, account, StrCat("collaboration/", id));
 }
-std::string MembershipArn(std::string_view region, std::string_view account,
-                          std::string_view id) {
+std::string MembershipArn(std::string_view region, std::string_view account, std::string_view id) {
   return Arn(region, account, StrCat("membership/", id));
 }
 std::string ConfiguredTableArn(std::string_view region, std::string_view account,
@@ -170,8 +168,7 @@ std::string MemberId(std::string_view collaboration_id, std::string_view account
   return StrCat(collaboration_id, "/", account);
 }
 
-absl::StatusOr<CollaborationView> ViewCollaboration(ResourceStore::Tx& tx,
-                                                    std::string_view account,
+absl::StatusOr<CollaborationView> ViewCollaboration(ResourceStore::Tx& tx, std::string_view account,
                                                     std::string_view id) {
   ASSIGN_OR_RETURN(std::optional<Resource> collab, tx.Get(kCollaboration, id));
   if (!collab || collab->status == "DELETED") {

@@ -25,8 +25,8 @@ using Json = nlohmann::json;
 // CONFIGURED_TABLE, CONFIGURED_TABLE_ASSOCIATION).
 absl::Status NotFound(std::string_view resource_type, std::string_view id, std::string_view what);
 // ConflictException (409); reason is ALREADY_EXISTS, SUBRESOURCES_EXIST or INVALID_STATE.
-absl::Status Conflict(std::string_view reason, std::string_view resource_type,
-                      std::string_view id, std::string_view message);
+absl::Status Conflict(std::string_view reason, std::string_view resource_type, std::string_view id,
+                      std::string_view message);
 // AccessDeniedException (403), reason INSUFFICIENT_PERMISSIONS.
 absl::Status AccessDenied(std::string_view message);
 // ValidationException (400) naming `field`; reason FIELD_VALIDATION_FAILED unless given.
@@ -99,13 +99,11 @@ struct CollaborationView {
 // The collaboration `id` as `account` may see it: it exists and the caller is its creator or
 // an INVITED or ACTIVE member. Otherwise ResourceNotFoundException (COLLABORATION), the same
 // answer for a collaboration that does not exist.
-absl::StatusOr<CollaborationView> ViewCollaboration(ResourceStore::Tx& tx,
-                                                    std::string_view account,
+absl::StatusOr<CollaborationView> ViewCollaboration(ResourceStore::Tx& tx, std::string_view account,
                                                     std::string_view id);
 // As ViewCollaboration, and the caller must be an ACTIVE member (else AccessDeniedException).
 absl::StatusOr<CollaborationView> ViewAsActiveMember(ResourceStore::Tx& tx,
-                                                     std::string_view account,
-                                                     std::string_view id);
+                                                     std::string_view account, std::string_view id);
 // The caller's own membership `id` (ResourceNotFoundException MEMBERSHIP otherwise).
 absl::StatusOr<Resource> OwnMembership(ResourceStore::Tx& tx, std::string_view account,
                                        std::string_view id);

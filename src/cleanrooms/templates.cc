@@ -24,15 +24,15 @@ std::string Arn(const Resource& t) {
 Json RenderTemplate(const Resource& t, const Resource& collab, bool collaboration_view,
                     bool summary) {
   std::string collab_region = Str(collab.doc, "region");
-  Json out = {{"id", t.id},
-              {"arn", Arn(t)},
-              {"collaborationId", collab.id},
-              {"collaborationArn",
-               CollaborationArn(collab_region.empty() ? "us-east-1" : collab_region,
-                                collab.account_id, collab.id)},
-              {"name", t.name},
-              {"createTime", Seconds(t.create_time_ms)},
-              {"updateTime", Seconds(t.update_time_ms)}};
+  Json out = {
+      {"id", t.id},
+      {"arn", Arn(t)},
+      {"collaborationId", collab.id},
+      {"collaborationArn", CollaborationArn(collab_region.empty() ? "us-east-1" : collab_region,
+                                            collab.account_id, collab.id)},
+      {"name", t.name},
+      {"createTime", Seconds(t.create_time_ms)},
+      {"updateTime", Seconds(t.update_time_ms)}};
   if (collaboration_view) {
     out["creatorAccountId"] = t.account_id;
   } else {
@@ -157,9 +157,9 @@ absl::StatusOr<Json> CleanRoomsService::CreateAnalysisTemplate(Ctx& ctx, const J
       for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
     }
     RETURN_IF_ERROR(tx.SetTags(Arn(t), tags));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, ms.collaboration_id, true,
-                                        "CreateAnalysisTemplate", "ANALYSIS_TEMPLATE", t.id,
-                                        {{"name", t.name}, {"arn", Arn(t)}})));
+    RETURN_IF_ERROR(
+        tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "CreateAnalysisTemplate",
+                            "ANALYSIS_TEMPLATE", t.id, {{"name", t.name}, {"arn", Arn(t)}})));
     out = {{"analysisTemplate", RenderTemplate(t, *collab, false, false)}};
     return absl::OkStatus();
   }));
@@ -169,8 +169,8 @@ absl::StatusOr<Json> CleanRoomsService::CreateAnalysisTemplate(Ctx& ctx, const J
 absl::StatusOr<Json> CleanRoomsService::GetAnalysisTemplate(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(Resource t, OwnTemplate(tx, ms, Str(in, "analysisTemplateIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> collab, tx.Get(kCollaboration, t.collaboration_id));
     if (!collab) return absl::InternalError("template without collaboration");
@@ -183,8 +183,8 @@ absl::StatusOr<Json> CleanRoomsService::GetAnalysisTemplate(Ctx& ctx, const Json
 absl::StatusOr<Json> CleanRoomsService::ListAnalysisTemplates(Ctx& ctx, const Json& in) {
   std::vector<PageItem> items;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, ctx.caller.account_id,
-                                                Str(in, "membershipIdentifier")));
+    ASSIGN_OR_RETURN(Resource ms,
+                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
     ASSIGN_OR_RETURN(std::optional<Resource> collab, tx.Get(kCollaboration, ms.collaboration_id));
     if (!collab) return absl::InternalError("membership without collaboration");
     ASSIGN_OR_RETURN(std::vector<Resource> rows,
@@ -210,8 +210,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateAnalysisTemplate(Ctx& ctx, const J
     if (in.contains("description")) t.doc["description"] = in["description"];
     t.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(t));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, t.collaboration_id, true,
-                                        "UpdateAnalysisTemplate", "ANALYSIS_TEMPLATE", t.id,
+    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, t.collaboration_id, true, "UpdateAnalysisTemplate",
+                                        "ANALYSIS_TEMPLATE", t.id,
                                         {{"description", t.doc.value("description", "")}})));
     out = {{"analysisTemplate", RenderTemplate(t, *collab, false, false)}};
     return absl::OkStatus();
@@ -254,8 +254,7 @@ absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,
 
 }  // namespace
 
-absl::StatusOr<Json> CleanRoomsService::GetCollaborationAnalysisTemplate(Ctx& ctx,
-                                                                         const Json& in) {
+absl::StatusOr<Json> CleanRoomsService::GetCollaborationAnalysisTemplate(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(CollaborationView v, ViewAsActiveMember(tx, ctx.caller.account_id,
@@ -317,9 +316,8 @@ absl::Status CheckTaggable(ResourceStore::Tx& tx, const std::string& account,
                            const std::string& arn) {
   std::optional<ParsedArn> p = ParseCleanRoomsArn(arn);
   if (!p) return Invalid(StrCat(arn, " is not a Clean Rooms resource ARN"), "resourceArn");
-  absl::Status denied =
-      AccessDenied(StrCat("Resource ", arn, " does not exist or is not owned by account ",
-                          account));
+  absl::Status denied = AccessDenied(
+      StrCat("Resource ", arn, " does not exist or is not owned by account ", account));
   if (p->account != account) return denied;
   const std::vector<std::string>& path = p->path;
   std::optional<Resource> r;
@@ -410,8 +408,7 @@ absl::StatusOr<Json> CleanRoomsService::ListEvents(Ctx& ctx, const Json& in) {
     if (!collaboration.empty()) {
       RETURN_IF_ERROR(ViewCollaboration(tx, me, collaboration).status());
     }
-    ASSIGN_OR_RETURN(std::vector<Event> events,
-                     tx.Events(me, collaboration, after, limit + 1));
+    ASSIGN_OR_RETURN(std::vector<Event> events, tx.Events(me, collaboration, after, limit + 1));
     for (size_t i = 0; i < events.size() && i < static_cast<size_t>(limit); ++i) {
       const Event& e = events[i];
       Json j = {{"eventId", e.seq},
@@ -485,8 +482,7 @@ CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalo
   CLEANROOMS_BIND("DeleteAnalysisTemplate", DeleteAnalysisTemplate);
   CLEANROOMS_BIND("GetCollaborationAnalysisTemplate", GetCollaborationAnalysisTemplate);
   CLEANROOMS_BIND("ListCollaborationAnalysisTemplates", ListCollaborationAnalysisTemplates);
-  CLEANROOMS_BIND("BatchGetCollaborationAnalysisTemplate",
-                  BatchGetCollaborationAnalysisTemplate);
+  CLEANROOMS_BIND("BatchGetCollaborationAnalysisTemplate", BatchGetCollaborationAnalysisTemplate);
   CLEANROOMS_BIND("TagResource", TagResource);
   CLEANROOMS_BIND("UntagResource", UntagResource);
   CLEANROOMS_BIND("ListTagsForResource", ListTagsForResource);

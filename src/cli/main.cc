@@ -55,8 +55,9 @@ int main(int argc, char** argv) {
   key_delete->add_option("--access-key-id", access_key_id, "Access key ID")->required();
 
   CLI::App* events = app.add_subcommand(
-      "events", "Clean Rooms audit trail: a collaboration's changes visible to the caller, or "
-                "(without --collaboration-id) the caller's own configured-table changes");
+      "events",
+      "Clean Rooms audit trail: a collaboration's changes visible to the caller, or "
+      "(without --collaboration-id) the caller's own configured-table changes");
   std::string collaboration_id;
   events->add_option("--collaboration-id", collaboration_id, "Collaboration ID");
 
@@ -76,8 +77,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cleanroom: %s\n", std::string(creds.status().message()).c_str());
     return 2;
   }
-  auto client = cleanroom::cli::AdminClient::Create(endpoint, *creds,
-                                                    *events ? "cleanrooms" : "cleanroom");
+  auto client =
+      cleanroom::cli::AdminClient::Create(endpoint, *creds, *events ? "cleanrooms" : "cleanroom");
   if (!client.ok()) {
     std::fprintf(stderr, "cleanroom: %s\n", std::string(client.status().message()).c_str());
     return 2;

@@ -1,7 +1,7 @@
 // The AWS managed policies this server ships with. They belong to the pseudo-account "aws",
 // are visible to every account (ListPolicies Scope=AWS/All, GetPolicy, GetPolicyVersion),
 // can be attached to any role, and can never be changed or deleted. Their documents are held
-// in code, in aws_managed_policies.cc, and described in docs/aws_compatibility.md.
+// in code, in aws_managed_policies.cc, and described in docs/aws-compatibility.md.
 #ifndef CLEANROOM_IAM_AWS_MANAGED_POLICIES_H_
 #define CLEANROOM_IAM_AWS_MANAGED_POLICIES_H_
 

@@ -53,31 +53,35 @@ TEST_F(ResourceStoreTest, PutGetListSurviveReopen) {
   a.doc = {{"allowedColumns", {"a", "b"}}};
   Resource b = Row(std::string(kConfiguredTable), "t2", "111111111111", 2000);
   Resource c = Row(std::string(kConfiguredTable), "t3", "222222222222", 3000);
-  ASSERT_TRUE(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-                      RETURN_IF_ERROR(tx.Put(a));
-                      RETURN_IF_ERROR(tx.Put(b));
-                      return tx.Put(c);
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](ResourceStore::Tx& tx) -> absl::Status {
+                    RETURN_IF_ERROR(tx.Put(a));
+                    RETURN_IF_ERROR(tx.Put(b));
+                    return tx.Put(c);
+                  })
+                  .ok());
   Open();
-  ASSERT_TRUE(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-                      ASSIGN_OR_RETURN(std::optional<Resource> got, tx.Get(kConfiguredTable, "t1"));
-                      EXPECT_TRUE(got.has_value());
-                      EXPECT_EQ(got->name, "customers");
-                      EXPECT_EQ(got->doc["allowedColumns"][1], "b");
-                      ASSIGN_OR_RETURN(std::vector<Resource> mine,
-                                       tx.List(kConfiguredTable,
-                                               Filter{.account_id = "111111111111"}));
-                      EXPECT_EQ(mine.size(), 2u);
-                      if (mine.size() == 2) {
-                        EXPECT_EQ(mine[0].id, "t2");  // newest first
-                        EXPECT_EQ(mine[1].id, "t1");
-                      }
-                      ASSIGN_OR_RETURN(int64_t n, tx.Count(kConfiguredTable, Filter{}));
-                      EXPECT_EQ(n, 3);
-                      ASSIGN_OR_RETURN(std::optional<Resource> none, tx.Get(kMembership, "t1"));
-                      EXPECT_FALSE(none.has_value());
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(std::optional<Resource> got, tx.Get(kConfiguredTable, "t1"));
+                    EXPECT_TRUE(got.has_value());
+                    EXPECT_EQ(got->name, "customers");
+                    EXPECT_EQ(got->doc["allowedColumns"][1], "b");
+                    ASSIGN_OR_RETURN(
+                        std::vector<Resource> mine,
+                        tx.List(kConfiguredTable, Filter{.account_id = "111111111111"}));
+                    EXPECT_EQ(mine.size(), 2u);
+                    if (mine.size() == 2) {
+                      EXPECT_EQ(mine[0].id, "t2");  // newest first
+                      EXPECT_EQ(mine[1].id, "t1");
+                    }
+                    ASSIGN_OR_RETURN(int64_t n, tx.Count(kConfiguredTable, Filter{}));
+                    EXPECT_EQ(n, 3);
+                    ASSIGN_OR_RETURN(std::optional<Resource> none, tx.Get(kMembership, "t1"));
+                    EXPECT_FALSE(none.has_value());
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 TEST_F(ResourceStoreTest, FailedWriteChangesNothing) {
@@ -87,27 +91,33 @@ TEST_F(ResourceStoreTest, FailedWriteChangesNothing) {
     return absl::FailedPreconditionError("no");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-                      ASSIGN_OR_RETURN(std::optional<Resource> got, tx.Get(kCollaboration, "c1"));
-                      EXPECT_FALSE(got.has_value());
-                      ASSIGN_OR_RETURN(auto tags, tx.Tags("arn:x"));
-                      EXPECT_TRUE(tags.empty());
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(std::optional<Resource> got, tx.Get(kCollaboration, "c1"));
+                    EXPECT_FALSE(got.has_value());
+                    ASSIGN_OR_RETURN(auto tags, tx.Tags("arn:x"));
+                    EXPECT_TRUE(tags.empty());
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 TEST_F(ResourceStoreTest, TagsSetOverwriteAndRemove) {
-  ASSERT_TRUE(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-                      RETURN_IF_ERROR(tx.SetTags("arn:a", {{"k1", "v1"}, {"k2", "v2"}}));
-                      RETURN_IF_ERROR(tx.SetTags("arn:a", {{"k1", "new"}}));
-                      RETURN_IF_ERROR(tx.SetTags("arn:b", {{"k1", "other"}}));
-                      return tx.RemoveTags("arn:a", {"k2", "absent"});
-                    }).ok());
-  ASSERT_TRUE(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-                      ASSIGN_OR_RETURN(auto tags, tx.Tags("arn:a"));
-                      EXPECT_EQ(tags, (std::map<std::string, std::string>{{"k1", "new"}}));
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](ResourceStore::Tx& tx) -> absl::Status {
+                    RETURN_IF_ERROR(tx.SetTags("arn:a", {{"k1", "v1"}, {"k2", "v2"}}));
+                    RETURN_IF_ERROR(tx.SetTags("arn:a", {{"k1", "new"}}));
+                    RETURN_IF_ERROR(tx.SetTags("arn:b", {{"k1", "other"}}));
+                    return tx.RemoveTags("arn:a", {"k2", "absent"});
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(auto tags, tx.Tags("arn:a"));
+                    EXPECT_EQ(tags, (std::map<std::string, std::string>{{"k1", "new"}}));
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 TEST_F(ResourceStoreTest, EventsVisibleToMembersOnlyWhenShared) {
@@ -122,32 +132,36 @@ TEST_F(ResourceStoreTest, EventsVisibleToMembersOnlyWhenShared) {
     e.resource_id = "id";
     return e;
   };
-  ASSERT_TRUE(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-                      RETURN_IF_ERROR(tx.Record(event("A", "c1", true, "Shared1")));
-                      RETURN_IF_ERROR(tx.Record(event("A", "c1", false, "PrivateA")));
-                      RETURN_IF_ERROR(tx.Record(event("B", "c1", true, "Shared2")));
-                      RETURN_IF_ERROR(tx.Record(event("A", "", false, "AccountA")));
-                      return tx.Record(event("B", "", true, "AccountB"));
-                    }).ok());
-  ASSERT_TRUE(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-                      auto ops = [](const std::vector<Event>& events) {
-                        std::vector<std::string> out;
-                        for (const Event& e : events) out.push_back(e.operation);
-                        return out;
-                      };
-                      ASSIGN_OR_RETURN(auto b_view, tx.Events("B", "c1", 0, 10));
-                      EXPECT_EQ(ops(b_view), (std::vector<std::string>{"Shared1", "Shared2"}));
-                      ASSIGN_OR_RETURN(auto a_view, tx.Events("A", "c1", 0, 10));
-                      EXPECT_EQ(ops(a_view),
-                                (std::vector<std::string>{"Shared1", "PrivateA", "Shared2"}));
-                      // Account-private events never leak, even when flagged shared.
-                      ASSIGN_OR_RETURN(auto a_own, tx.Events("A", "", 0, 10));
-                      EXPECT_EQ(ops(a_own), (std::vector<std::string>{"AccountA"}));
-                      // Paging by seq.
-                      ASSIGN_OR_RETURN(auto page, tx.Events("A", "c1", a_view[0].seq, 1));
-                      EXPECT_EQ(ops(page), (std::vector<std::string>{"PrivateA"}));
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](ResourceStore::Tx& tx) -> absl::Status {
+                    RETURN_IF_ERROR(tx.Record(event("A", "c1", true, "Shared1")));
+                    RETURN_IF_ERROR(tx.Record(event("A", "c1", false, "PrivateA")));
+                    RETURN_IF_ERROR(tx.Record(event("B", "c1", true, "Shared2")));
+                    RETURN_IF_ERROR(tx.Record(event("A", "", false, "AccountA")));
+                    return tx.Record(event("B", "", true, "AccountB"));
+                  })
+                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+            auto ops = [](const std::vector<Event>& events) {
+              std::vector<std::string> out;
+              for (const Event& e : events) out.push_back(e.operation);
+              return out;
+            };
+            ASSIGN_OR_RETURN(auto b_view, tx.Events("B", "c1", 0, 10));
+            EXPECT_EQ(ops(b_view), (std::vector<std::string>{"Shared1", "Shared2"}));
+            ASSIGN_OR_RETURN(auto a_view, tx.Events("A", "c1", 0, 10));
+            EXPECT_EQ(ops(a_view), (std::vector<std::string>{"Shared1", "PrivateA", "Shared2"}));
+            // Account-private events never leak, even when flagged shared.
+            ASSIGN_OR_RETURN(auto a_own, tx.Events("A", "", 0, 10));
+            EXPECT_EQ(ops(a_own), (std::vector<std::string>{"AccountA"}));
+            // Paging by seq.
+            ASSIGN_OR_RETURN(auto page, tx.Events("A", "c1", a_view[0].seq, 1));
+            EXPECT_EQ(ops(page), (std::vector<std::string>{"PrivateA"}));
+            return absl::OkStatus();
+          })
+          .ok());
 }
 
 }  // namespace

@@ -65,13 +65,14 @@ TEST(PaginateTest, ForeignTokenIsValidationException) {
 
 TEST(ArnTest, BuildAndParse) {
   std::string arn = AssociationArn("us-east-1", "111111111111", "m-1", "a-1");
-  EXPECT_EQ(arn, "arn:aws:cleanrooms:us-east-1:111111111111:membership/m-1/"
-                 "configuredtableassociation/a-1");
+  EXPECT_EQ(arn,
+            "arn:aws:cleanrooms:us-east-1:111111111111:membership/m-1/"
+            "configuredtableassociation/a-1");
   std::optional<ParsedArn> parsed = ParseCleanRoomsArn(arn);
   ASSERT_TRUE(parsed);
   EXPECT_EQ(parsed->account, "111111111111");
-  EXPECT_EQ(parsed->path, (std::vector<std::string>{"membership", "m-1",
-                                                    "configuredtableassociation", "a-1"}));
+  EXPECT_EQ(parsed->path,
+            (std::vector<std::string>{"membership", "m-1", "configuredtableassociation", "a-1"}));
   EXPECT_FALSE(ParseCleanRoomsArn("arn:aws:s3:::bucket"));
   EXPECT_FALSE(ParseCleanRoomsArn("not an arn"));
 }
