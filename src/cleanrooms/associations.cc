@@ -14,13 +14,8 @@
 namespace cleanroom::cleanrooms {
 namespace {
 
-std::string Region(const Resource& r) {
-  std::string region = Str(r.doc, "region");
-  return region.empty() ? "us-east-1" : region;
-}
-
 std::string Arn(const Resource& cta) {
-  return AssociationArn(Region(cta), cta.account_id, cta.membership_id, cta.id);
+  return AssociationArn(RegionOf(cta), cta.account_id, cta.membership_id, cta.id);
 }
 
 absl::StatusOr<Resource> OwnAssociation(ResourceStore::Tx& tx, const Resource& membership,
@@ -30,6 +25,27 @@ absl::StatusOr<Resource> OwnAssociation(ResourceStore::Tx& tx, const Resource& m
     return NotFound("CONFIGURED_TABLE_ASSOCIATION", id, "Configured table association");
   }
   return std::move(*a);
+}
+
+// The association named by `in`'s membershipIdentifier and
+// configuredTableAssociationIdentifier, in a membership of `account` (ACTIVE if `active`).
+absl::StatusOr<Resource> AssociationIn(ResourceStore::Tx& tx, const std::string& account,
+                                       const Json& in, bool active) {
+  std::string membership_id = Str(in, "membershipIdentifier");
+  ASSIGN_OR_RETURN(Resource ms, active ? ActiveOwnMembership(tx, account, membership_id)
+                                       : OwnMembership(tx, account, membership_id));
+  return OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier"));
+}
+
+// The `type` collaboration rule of association `a`, or ResourceNotFoundException.
+absl::StatusOr<Resource> AssociationRuleOf(ResourceStore::Tx& tx, const Resource& a,
+                                           const std::string& type) {
+  ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kAssociationRule, StrCat(a.id, "/", type)));
+  if (!rule) {
+    return NotFound("CONFIGURED_TABLE_ASSOCIATION", a.id,
+                    StrCat("The ", type, " analysis rule of configured table association"));
+  }
+  return std::move(*rule);
 }
 
 absl::StatusOr<std::vector<Resource>> AssociationRules(ResourceStore::Tx& tx, std::string_view id) {
@@ -47,13 +63,13 @@ Json RenderAssociation(const Resource& a, const std::vector<Resource>& rules, bo
               {"id", a.id},
               {"configuredTableId", a.parent_id},
               {"membershipId", a.membership_id},
-              {"membershipArn", MembershipArn(Region(a), a.account_id, a.membership_id)},
+              {"membershipArn", MembershipArn(RegionOf(a), a.account_id, a.membership_id)},
               {"name", a.name},
               {"createTime", Seconds(a.create_time_ms)},
               {"updateTime", Seconds(a.update_time_ms)}};
   if (!rules.empty()) out["analysisRuleTypes"] = RuleTypes(rules);
   if (summary) return out;
-  out["configuredTableArn"] = ConfiguredTableArn(Region(a), a.account_id, a.parent_id);
+  out["configuredTableArn"] = ConfiguredTableArn(RegionOf(a), a.account_id, a.parent_id);
   out["roleArn"] = a.doc["roleArn"];
   if (a.doc.contains("description")) out["description"] = a.doc["description"];
   return out;
@@ -216,10 +232,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
 absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAssociation(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms,
-                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, ctx.caller.account_id, in, false));
     ASSIGN_OR_RETURN(std::vector<Resource> rules, AssociationRules(tx, a.id));
     out = {{"configuredTableAssociation", RenderAssociation(a, rules, false)}};
     return absl::OkStatus();
@@ -264,9 +277,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ct
   }
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, ActiveOwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, me, in, true));
     for (const char* m : {"description", "roleArn"}) {
       if (in.contains(m)) a.doc[m] = in[m];
     }
@@ -286,9 +297,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTableAssociation(Ctx& ct
   const std::string& me = ctx.caller.account_id;
   int64_t now = clock_->NowMicros() / 1000;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, me, in, false));
     ASSIGN_OR_RETURN(std::vector<Resource> rules, AssociationRules(tx, a.id));
     for (const Resource& r : rules) RETURN_IF_ERROR(tx.Delete(kAssociationRule, r.id));
     RETURN_IF_ERROR(tx.Delete(kAssociation, a.id));
@@ -330,9 +339,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateAssociationRule(Ctx& ctx, const Js
   std::string type = Str(in, "analysisRuleType");
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, ActiveOwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, me, in, true));
     ASSIGN_OR_RETURN(std::vector<Resource> existing, AssociationRules(tx, a.id));
     if (!existing.empty()) {
       return Conflict("ALREADY_EXISTS", "CONFIGURED_TABLE_ASSOCIATION", a.id,
@@ -363,18 +370,10 @@ absl::StatusOr<Json> CleanRoomsService::CreateAssociationRule(Ctx& ctx, const Js
 absl::StatusOr<Json> CleanRoomsService::GetAssociationRule(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms,
-                     OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, ctx.caller.account_id, in, false));
     std::string type = Str(in, "analysisRuleType");
-    ASSIGN_OR_RETURN(std::optional<Resource> rule,
-                     tx.Get(kAssociationRule, StrCat(a.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE_ASSOCIATION", a.id,
-                      StrCat("The ", type, " analysis rule of configured table association"));
-    }
-    out = {{"analysisRule", RenderAssociationRule(a, *rule)}};
+    ASSIGN_OR_RETURN(Resource rule, AssociationRuleOf(tx, a, type));
+    out = {{"analysisRule", RenderAssociationRule(a, rule)}};
     return absl::OkStatus();
   }));
   return out;
@@ -386,23 +385,16 @@ absl::StatusOr<Json> CleanRoomsService::UpdateAssociationRule(Ctx& ctx, const Js
   std::string type = Str(in, "analysisRuleType");
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, ActiveOwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
-    ASSIGN_OR_RETURN(std::optional<Resource> rule,
-                     tx.Get(kAssociationRule, StrCat(a.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE_ASSOCIATION", a.id,
-                      StrCat("The ", type, " analysis rule of configured table association"));
-    }
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, me, in, true));
+    ASSIGN_OR_RETURN(Resource rule, AssociationRuleOf(tx, a, type));
     ASSIGN_OR_RETURN(Json policy, CheckAssociationRule(tx, a, type, in["analysisRulePolicy"]));
-    rule->doc["policy"] = policy;
-    rule->update_time_ms = now;
-    RETURN_IF_ERROR(tx.Put(*rule));
+    rule.doc["policy"] = policy;
+    rule.update_time_ms = now;
+    RETURN_IF_ERROR(tx.Put(rule));
     RETURN_IF_ERROR(tx.Record(
         MakeEvent(now, me, a.collaboration_id, true, "UpdateConfiguredTableAssociationAnalysisRule",
                   "SCHEMA_ANALYSIS_RULE", a.name, {{"type", type}, {"policy", policy}})));
-    out = {{"analysisRule", RenderAssociationRule(a, *rule)}};
+    out = {{"analysisRule", RenderAssociationRule(a, rule)}};
     return absl::OkStatus();
   }));
   return out;
@@ -413,16 +405,9 @@ absl::StatusOr<Json> CleanRoomsService::DeleteAssociationRule(Ctx& ctx, const Js
   int64_t now = clock_->NowMicros() / 1000;
   std::string type = Str(in, "analysisRuleType");
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource ms, OwnMembership(tx, me, Str(in, "membershipIdentifier")));
-    ASSIGN_OR_RETURN(Resource a,
-                     OwnAssociation(tx, ms, Str(in, "configuredTableAssociationIdentifier")));
-    ASSIGN_OR_RETURN(std::optional<Resource> rule,
-                     tx.Get(kAssociationRule, StrCat(a.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE_ASSOCIATION", a.id,
-                      StrCat("The ", type, " analysis rule of configured table association"));
-    }
-    RETURN_IF_ERROR(tx.Delete(kAssociationRule, rule->id));
+    ASSIGN_OR_RETURN(Resource a, AssociationIn(tx, me, in, false));
+    ASSIGN_OR_RETURN(Resource rule, AssociationRuleOf(tx, a, type));
+    RETURN_IF_ERROR(tx.Delete(kAssociationRule, rule.id));
     return tx.Record(MakeEvent(now, me, a.collaboration_id, true,
                                "DeleteConfiguredTableAssociationAnalysisRule",
                                "SCHEMA_ANALYSIS_RULE", a.name, {{"type", type}}));

@@ -8,11 +8,6 @@
 namespace cleanroom::cleanrooms {
 namespace {
 
-std::string Region(const Resource& r) {
-  std::string region = Str(r.doc, "region");
-  return region.empty() ? "us-east-1" : region;
-}
-
 void CopyIfPresent(const Json& from, Json& to, std::string_view member) {
   auto it = from.find(member);
   if (it != from.end()) to[std::string(member)] = *it;
@@ -22,7 +17,7 @@ void CopyIfPresent(const Json& from, Json& to, std::string_view member) {
 Json RenderCollaboration(const CollaborationView& view, bool summary) {
   const Resource& c = view.collaboration;
   const Resource& m = view.member;
-  std::string region = Region(c);
+  std::string region = RegionOf(c);
   Json out = {{"id", c.id},
               {"arn", CollaborationArn(region, c.account_id, c.id)},
               {"name", c.name},
@@ -58,7 +53,7 @@ Json RenderMember(const Resource& collab, const Resource& m) {
   CopyIfPresent(m.doc, out, "mlAbilities");
   if (!m.membership_id.empty()) {
     out["membershipId"] = m.membership_id;
-    out["membershipArn"] = MembershipArn(Region(collab), m.account_id, m.membership_id);
+    out["membershipArn"] = MembershipArn(RegionOf(collab), m.account_id, m.membership_id);
   }
   return out;
 }
@@ -66,7 +61,7 @@ Json RenderMember(const Resource& collab, const Resource& m) {
 // Membership or MembershipSummary. `collab` may be a deleted collaboration (its name and
 // creator are still shown, as AWS shows them for COLLABORATION_DELETED memberships).
 Json RenderMembership(const Resource& ms, const Resource& collab, bool summary) {
-  std::string region = Region(collab);
+  std::string region = RegionOf(collab);
   Json out = {{"id", ms.id},
               {"arn", MembershipArn(region, ms.account_id, ms.id)},
               {"collaborationArn", CollaborationArn(region, collab.account_id, collab.id)},
@@ -311,7 +306,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteCollaboration(Ctx& ctx, const Json
       RETURN_IF_ERROR(tx.Put(ms));
     }
     RETURN_IF_ERROR(
-        tx.RemoveAllTags(CollaborationArn(Region(v.collaboration), me, v.collaboration.id)));
+        tx.RemoveAllTags(CollaborationArn(RegionOf(v.collaboration), me, v.collaboration.id)));
     return tx.Record(MakeEvent(now, me, v.collaboration.id, true, "DeleteCollaboration",
                                "COLLABORATION", v.collaboration.id));
   }));
@@ -424,7 +419,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateMembership(Ctx& ctx, const Json& i
     v.member.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(ms));
     RETURN_IF_ERROR(tx.Put(v.member));
-    RETURN_IF_ERROR(tx.SetTags(MembershipArn(Region(v.collaboration), me, ms.id), TagsOf(in)));
+    RETURN_IF_ERROR(tx.SetTags(MembershipArn(RegionOf(v.collaboration), me, ms.id), TagsOf(in)));
     RETURN_IF_ERROR(tx.Record(
         MakeEvent(now, me, v.collaboration.id, true, "CreateMembership", "MEMBERSHIP", ms.id)));
     out = {{"membership", RenderMembership(ms, v.collaboration, false)}};
@@ -527,7 +522,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMembership(Ctx& ctx, const Json& i
       RETURN_IF_ERROR(tx.Put(*member));
     }
     RETURN_IF_ERROR(tx.Delete(kMembership, ms.id));
-    if (c) RETURN_IF_ERROR(tx.RemoveAllTags(MembershipArn(Region(*c), me, ms.id)));
+    if (c) RETURN_IF_ERROR(tx.RemoveAllTags(MembershipArn(RegionOf(*c), me, ms.id)));
     return tx.Record(
         MakeEvent(now, me, ms.collaboration_id, true, "DeleteMembership", "MEMBERSHIP", ms.id));
   }));

@@ -11,11 +11,6 @@
 namespace cleanroom::cleanrooms {
 namespace {
 
-std::string Region(const Resource& r) {
-  std::string region = Str(r.doc, "region");
-  return region.empty() ? "us-east-1" : region;
-}
-
 absl::StatusOr<Resource> OwnConfiguredTable(ResourceStore::Tx& tx, std::string_view account,
                                             std::string_view id) {
   ASSIGN_OR_RETURN(std::optional<Resource> t, tx.Get(kConfiguredTable, id));
@@ -23,6 +18,17 @@ absl::StatusOr<Resource> OwnConfiguredTable(ResourceStore::Tx& tx, std::string_v
     return NotFound("CONFIGURED_TABLE", id, "Configured table");
   }
   return std::move(*t);
+}
+
+// The `type` rule of configured table `table`, or ResourceNotFoundException.
+absl::StatusOr<Resource> RuleOf(ResourceStore::Tx& tx, const Resource& table,
+                                const std::string& type) {
+  ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(table.id, "/", type)));
+  if (!rule) {
+    return NotFound("CONFIGURED_TABLE", table.id,
+                    StrCat("The ", type, " analysis rule of configured table"));
+  }
+  return std::move(*rule);
 }
 
 absl::StatusOr<std::vector<Resource>> TableRules(ResourceStore::Tx& tx, std::string_view id) {
@@ -33,7 +39,7 @@ Json RenderConfiguredTable(const Resource& t, const std::vector<Resource>& rules
   Json types = Json::array();
   for (const Resource& r : rules) types.push_back(r.name);
   Json out = {{"id", t.id},
-              {"arn", ConfiguredTableArn(Region(t), t.account_id, t.id)},
+              {"arn", ConfiguredTableArn(RegionOf(t), t.account_id, t.id)},
               {"name", t.name},
               {"createTime", Seconds(t.create_time_ms)},
               {"updateTime", Seconds(t.update_time_ms)},
@@ -51,7 +57,7 @@ Json RenderConfiguredTable(const Resource& t, const std::vector<Resource>& rules
 
 Json RenderRule(const Resource& table, const Resource& rule) {
   return {{"configuredTableId", table.id},
-          {"configuredTableArn", ConfiguredTableArn(Region(table), table.account_id, table.id)},
+          {"configuredTableArn", ConfiguredTableArn(RegionOf(table), table.account_id, table.id)},
           {"policy", rule.doc["policy"]},
           {"type", rule.name},
           {"createTime", Seconds(rule.create_time_ms)},
@@ -170,7 +176,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTable(Ctx& ctx, const Js
   }
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     RETURN_IF_ERROR(tx.Put(t));
-    RETURN_IF_ERROR(tx.SetTags(ConfiguredTableArn(Region(t), me, t.id), tags));
+    RETURN_IF_ERROR(tx.SetTags(ConfiguredTableArn(RegionOf(t), me, t.id), tags));
     return tx.Record(MakeEvent(now, me, "", false, "CreateConfiguredTable", "CONFIGURED_TABLE",
                                t.id,
                                {{"name", t.name},
@@ -260,7 +266,7 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTable(Ctx& ctx, const Js
     ASSIGN_OR_RETURN(std::vector<Resource> rules, TableRules(tx, t.id));
     for (const Resource& r : rules) RETURN_IF_ERROR(tx.Delete(kTableRule, r.id));
     RETURN_IF_ERROR(tx.Delete(kConfiguredTable, t.id));
-    RETURN_IF_ERROR(tx.RemoveAllTags(ConfiguredTableArn(Region(t), me, t.id)));
+    RETURN_IF_ERROR(tx.RemoveAllTags(ConfiguredTableArn(RegionOf(t), me, t.id)));
     return tx.Record(
         MakeEvent(now, me, "", false, "DeleteConfiguredTable", "CONFIGURED_TABLE", t.id));
   }));
@@ -327,12 +333,8 @@ absl::StatusOr<Json> CleanRoomsService::GetConfiguredTableAnalysisRule(Ctx& ctx,
     ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, ctx.caller.account_id,
                                                     Str(in, "configuredTableIdentifier")));
     std::string type = Str(in, "analysisRuleType");
-    ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(t.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE", t.id,
-                      StrCat("The ", type, " analysis rule of configured table"));
-    }
-    out = {{"analysisRule", RenderRule(t, *rule)}};
+    ASSIGN_OR_RETURN(Resource rule, RuleOf(tx, t, type));
+    out = {{"analysisRule", RenderRule(t, rule)}};
     return absl::OkStatus();
   }));
   return out;
@@ -346,18 +348,14 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAnalysisRule(Ctx& c
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
-    ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(t.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE", t.id,
-                      StrCat("The ", type, " analysis rule of configured table"));
-    }
+    ASSIGN_OR_RETURN(Resource rule, RuleOf(tx, t, type));
     ASSIGN_OR_RETURN(Json policy, CheckRule(type, in["analysisRulePolicy"], t.doc));
-    rule->doc["policy"] = policy;
-    rule->update_time_ms = now;
-    RETURN_IF_ERROR(tx.Put(*rule));
+    rule.doc["policy"] = policy;
+    rule.update_time_ms = now;
+    RETURN_IF_ERROR(tx.Put(rule));
     RETURN_IF_ERROR(
         RecordRuleChange(tx, now, me, t, "UpdateConfiguredTableAnalysisRule", type, policy));
-    out = {{"analysisRule", RenderRule(t, *rule)}};
+    out = {{"analysisRule", RenderRule(t, rule)}};
     return absl::OkStatus();
   }));
   return out;
@@ -370,12 +368,8 @@ absl::StatusOr<Json> CleanRoomsService::DeleteConfiguredTableAnalysisRule(Ctx& c
   std::string type = Str(in, "analysisRuleType");
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
-    ASSIGN_OR_RETURN(std::optional<Resource> rule, tx.Get(kTableRule, StrCat(t.id, "/", type)));
-    if (!rule) {
-      return NotFound("CONFIGURED_TABLE", t.id,
-                      StrCat("The ", type, " analysis rule of configured table"));
-    }
-    RETURN_IF_ERROR(tx.Delete(kTableRule, rule->id));
+    ASSIGN_OR_RETURN(Resource rule, RuleOf(tx, t, type));
+    RETURN_IF_ERROR(tx.Delete(kTableRule, rule.id));
     t.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(t));
     return RecordRuleChange(tx, now, me, t, "DeleteConfiguredTableAnalysisRule", type, Json());

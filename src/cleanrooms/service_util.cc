@@ -52,6 +52,11 @@ absl::StatusOr<rules::RuleType> RuleTypeOf(std::string_view name) {
   return *type;
 }
 
+std::string RegionOf(const Resource& resource) {
+  std::string region = Str(resource.doc, "region");
+  return region.empty() ? "us-east-1" : region;
+}
+
 Json Seconds(int64_t ms) {
   if (ms % 1000 == 0) return Json(ms / 1000);
   return Json(static_cast<double>(ms) / 1000.0);

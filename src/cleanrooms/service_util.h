@@ -36,6 +36,9 @@ absl::Status Invalid(std::string_view message, std::string_view field,
 // The rule type named `name` (AGGREGATION, LIST, CUSTOM), or ValidationException.
 absl::StatusOr<rules::RuleType> RuleTypeOf(std::string_view name);
 
+// The region a resource was created in (its ARNs' region).
+std::string RegionOf(const Resource& resource);
+
 // --- Time -------------------------------------------------------------------------------------
 // Epoch seconds with millisecond precision, as the API renders timestamps.
 Json Seconds(int64_t ms);

@@ -12,13 +12,8 @@
 namespace cleanroom::cleanrooms {
 namespace {
 
-std::string Region(const Resource& r) {
-  std::string region = Str(r.doc, "region");
-  return region.empty() ? "us-east-1" : region;
-}
-
 std::string Arn(const Resource& t) {
-  return AnalysisTemplateArn(Region(t), t.account_id, t.membership_id, t.id);
+  return AnalysisTemplateArn(RegionOf(t), t.account_id, t.membership_id, t.id);
 }
 
 Json RenderTemplate(const Resource& t, const Resource& collab, bool collaboration_view,
@@ -37,7 +32,7 @@ Json RenderTemplate(const Resource& t, const Resource& collab, bool collaboratio
     out["creatorAccountId"] = t.account_id;
   } else {
     out["membershipId"] = t.membership_id;
-    out["membershipArn"] = MembershipArn(Region(t), t.account_id, t.membership_id);
+    out["membershipArn"] = MembershipArn(RegionOf(t), t.account_id, t.membership_id);
   }
   if (t.doc.contains("description")) out["description"] = t.doc["description"];
   if (summary) return out;
