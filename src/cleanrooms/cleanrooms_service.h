@@ -99,6 +99,14 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   absl::StatusOr<Json> ListTagsForResource(Ctx& ctx, const Json& in);
   absl::StatusOr<Json> ListEvents(Ctx& ctx, const Json& in);
 
+  // Configured audience model associations (Clean Rooms ML, templates.cc): this server has no
+  // Clean Rooms ML, so there are never any; the reads answer as AWS does for a collaboration
+  // or membership without them, and creating one is 501 NotImplementedException.
+  absl::StatusOr<Json> GetCollaborationAudienceModelAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListCollaborationAudienceModelAssociations(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetAudienceModelAssociation(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListAudienceModelAssociations(Ctx& ctx, const Json& in);
+
   // Where a schema's columns come from: the owner's Glue table, restricted to the allowed
   // columns.
   struct ColumnSource {

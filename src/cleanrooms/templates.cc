@@ -424,6 +424,42 @@ absl::StatusOr<Json> CleanRoomsService::ListEvents(Ctx& ctx, const Json& in) {
   return out;
 }
 
+// --- Configured audience model associations (none exist) --------------------------------------
+
+absl::StatusOr<Json> CleanRoomsService::GetCollaborationAudienceModelAssociation(Ctx& ctx,
+                                                                                 const Json& in) {
+  RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+    return ViewAsActiveMember(tx, ctx.caller.account_id, Str(in, "collaborationIdentifier"))
+        .status();
+  }));
+  return NotFound("COLLABORATION", Str(in, "configuredAudienceModelAssociationIdentifier"),
+                  "Configured audience model association");
+}
+
+absl::StatusOr<Json> CleanRoomsService::ListCollaborationAudienceModelAssociations(Ctx& ctx,
+                                                                                   const Json& in) {
+  RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+    return ViewAsActiveMember(tx, ctx.caller.account_id, Str(in, "collaborationIdentifier"))
+        .status();
+  }));
+  return Json{{"collaborationConfiguredAudienceModelAssociationSummaries", Json::array()}};
+}
+
+absl::StatusOr<Json> CleanRoomsService::GetAudienceModelAssociation(Ctx& ctx, const Json& in) {
+  RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+    return OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")).status();
+  }));
+  return NotFound("MEMBERSHIP", Str(in, "configuredAudienceModelAssociationIdentifier"),
+                  "Configured audience model association");
+}
+
+absl::StatusOr<Json> CleanRoomsService::ListAudienceModelAssociations(Ctx& ctx, const Json& in) {
+  RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
+    return OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")).status();
+  }));
+  return Json{{"configuredAudienceModelAssociationSummaries", Json::array()}};
+}
+
 // --- The operation table -----------------------------------------------------------------------
 
 CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
@@ -481,6 +517,12 @@ CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalo
   CLEANROOMS_BIND("TagResource", TagResource);
   CLEANROOMS_BIND("UntagResource", UntagResource);
   CLEANROOMS_BIND("ListTagsForResource", ListTagsForResource);
+  CLEANROOMS_BIND("GetCollaborationConfiguredAudienceModelAssociation",
+                  GetCollaborationAudienceModelAssociation);
+  CLEANROOMS_BIND("ListCollaborationConfiguredAudienceModelAssociations",
+                  ListCollaborationAudienceModelAssociations);
+  CLEANROOMS_BIND("GetConfiguredAudienceModelAssociation", GetAudienceModelAssociation);
+  CLEANROOMS_BIND("ListConfiguredAudienceModelAssociations", ListAudienceModelAssociations);
 #undef CLEANROOMS_BIND
   BindExtension("GET", "/collaborations/{collaborationIdentifier}/events", "ListEvents",
                 [this](Ctx& ctx, const Json& in) { return ListEvents(ctx, in); });

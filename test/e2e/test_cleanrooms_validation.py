@@ -18,7 +18,7 @@ from harness import ServerTestCase
 from cleanrooms_support import (
     ALL_DATA_ACTIONS, GLUE_TRUST, ORG_A_COLUMNS, ORG_B_COLUMNS, aggregation_policy,
     call_error, create_role, custom_policy, list_policy, paginate_all, provision_org,
-    rest_json_error_code)
+    random_id, rest_json_error_code)
 from test_s3_recipe import ORG_A_CSV, ORG_B_CSV
 
 ALLOWED = ["customer_id", "age_group", "region", "purchase_amount"]
@@ -457,6 +457,34 @@ class NotImplementedTest(CleanRoomsValidationBase):
         self.assertEqual(rest_json_error_code(headers, body), "NotImplementedException")
         self.assertTrue(json.loads(body).get("message"), body)
         self.server.assert_healthy()
+
+    def test_audience_model_associations_read_as_none(self):
+        """Clean Rooms ML is not offered: the reads answer as for a collaboration without any
+        configured audience model association, and creating one is 501."""
+        cr = self.cr
+        self.assertEqual(cr.list_collaboration_configured_audience_model_associations(
+            collaborationIdentifier=self.cid)[
+                "collaborationConfiguredAudienceModelAssociationSummaries"], [])
+        self.assertEqual(cr.list_configured_audience_model_associations(
+            membershipIdentifier=self.mid)["configuredAudienceModelAssociationSummaries"], [])
+        self.assertClientError(cr.get_collaboration_configured_audience_model_association,
+                               "ResourceNotFoundException", 404, collaborationIdentifier=self.cid,
+                               configuredAudienceModelAssociationIdentifier=random_id())
+        self.assertClientError(cr.get_configured_audience_model_association,
+                               "ResourceNotFoundException", 404, membershipIdentifier=self.mid,
+                               configuredAudienceModelAssociationIdentifier=random_id())
+        # Another account learns nothing about the collaboration through these either.
+        other = self.server.client("cleanrooms", self.y.account)
+        self.assertClientError(other.list_collaboration_configured_audience_model_associations,
+                               "ResourceNotFoundException", 404, collaborationIdentifier=self.cid)
+        self.assertClientError(other.list_configured_audience_model_associations,
+                               "ResourceNotFoundException", 404, membershipIdentifier=self.mid)
+        self.assertClientError(
+            cr.create_configured_audience_model_association, "NotImplementedException", 501,
+            membershipIdentifier=self.mid,
+            configuredAudienceModelArn="arn:aws:cleanrooms-ml:us-east-1:123456789012:"
+                                       "configured-audience-model/abc",
+            configuredAudienceModelAssociationName="m", manageResourcePolicies=True)
 
 
 if __name__ == "__main__":
