@@ -337,5 +337,51 @@ TEST_F(CleanRoomsServiceTest, OutputMissingRequiredMembersIs500InDebugBuilds) {
 #endif
 }
 
+// A service with an operation outside its model (an API extension).
+class ExtendedWidgetsService final : public ModeledRestJsonService {
+ public:
+  ExtendedWidgetsService() : ModeledRestJsonService(WidgetsModel()) {
+    Bind("GetWidget", [](CallContext&, const json& in) -> absl::StatusOr<json> {
+      return json{{"widget", {{"widgetId", in["widgetId"]}, {"name", "model"}}}};
+    });
+    BindExtension("GET", "/widgets/{widgetId}/history", "ListWidgetHistory",
+                  [this](CallContext&, const json& in) -> absl::StatusOr<json> {
+                    last_input = in;
+                    if (in.value("limit", "") == "0") {
+                      return AwsError(absl::StatusCode::kInvalidArgument, "ValidationException",
+                                      "limit must be positive", 400);
+                    }
+                    return json{{"events", json::array({1, 2})}};
+                  });
+  }
+  json last_input;
+};
+
+TEST(ModeledRestJsonServiceExtensionTest, RoutesOnlyWhatTheModelDoesNotHave) {
+  ExtendedWidgetsService service;
+  ServiceCaller caller;
+  http::Response resp =
+      caller.Call(service, "GET", StrCat("/widgets/", kUuid, "/history?limit=5&limit=6&x=y"));
+  EXPECT_EQ(resp.status, 200) << resp.body;
+  EXPECT_EQ(caller.operation, "ListWidgetHistory");
+  EXPECT_EQ(json::parse(resp.body), json::parse(R"({"events":[1,2]})"));
+  EXPECT_EQ(resp.headers.Get("content-type").value_or(""), "application/json");
+  // Labels and the first value of each query parameter, as strings, unvalidated.
+  EXPECT_EQ(service.last_input, json({{"widgetId", kUuid}, {"limit", "5"}, {"x", "y"}}));
+
+  // Its errors render as the protocol's errors.
+  resp = caller.Call(service, "GET", StrCat("/widgets/", kUuid, "/history?limit=0"));
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_EQ(resp.headers.Get("x-amzn-errortype").value_or(""), "ValidationException");
+
+  // The model's own operations are unaffected; other methods and paths still miss.
+  resp = caller.Call(service, "GET", "/widgets/w-0123abcd");
+  EXPECT_EQ(resp.status, 200) << resp.body;
+  EXPECT_EQ(caller.operation, "GetWidget");
+  resp = caller.Call(service, "POST", StrCat("/widgets/", kUuid, "/history"));
+  EXPECT_EQ(resp.status, 404);
+  EXPECT_EQ(resp.headers.Get("x-amzn-errortype").value_or(""), "UnknownOperationException");
+}
+
 }  // namespace
 }  // namespace cleanroom::apimodel
