@@ -176,7 +176,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
     table = std::move(*t);
     return absl::OkStatus();
   }));
-  std::string region = ctx.region.empty() ? "us-east-1" : ctx.region;
+  std::string region = RequestRegion(ctx);
   RETURN_IF_ERROR(CheckRole(*authorizer_, *catalog_, me, region, role_arn, table));
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
@@ -215,10 +215,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
     a.doc = {{"region", region}, {"roleArn", role_arn}};
     if (in.contains("description")) a.doc["description"] = in["description"];
     RETURN_IF_ERROR(tx.Put(a));
-    std::map<std::string, std::string> tags;
-    if (in.contains("tags")) {
-      for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
-    }
+    std::map<std::string, std::string> tags = TagsOf(in);
     RETURN_IF_ERROR(tx.SetTags(Arn(a), tags));
     RETURN_IF_ERROR(
         tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "CreateConfiguredTableAssociation",
@@ -271,9 +268,8 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAssociation(Ctx& ct
       table = std::move(*t);
       return absl::OkStatus();
     }));
-    RETURN_IF_ERROR(CheckRole(*authorizer_, *catalog_, me,
-                              ctx.region.empty() ? "us-east-1" : ctx.region, Str(in, "roleArn"),
-                              table));
+    RETURN_IF_ERROR(
+        CheckRole(*authorizer_, *catalog_, me, RequestRegion(ctx), Str(in, "roleArn"), table));
   }
   Json out;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {

@@ -89,15 +89,6 @@ Json PaymentOrDefault(const Json& given, bool responsible) {
   return {{"queryCompute", {{"isResponsible", responsible}}}};
 }
 
-std::map<std::string, std::string> TagsOf(const Json& in) {
-  std::map<std::string, std::string> tags;
-  auto it = in.find("tags");
-  if (it != in.end() && it->is_object()) {
-    for (auto& [k, v] : it->items()) tags[k] = v.get<std::string>();
-  }
-  return tags;
-}
-
 // AWS: result configurations must name a bucket and role of the member itself; only a member
 // that can receive results has one.
 absl::Status CheckResultConfiguration(const Json& config, const std::string& account,
@@ -154,7 +145,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateCollaboration(Ctx& ctx, const Json
                   .create_time_ms = now,
                   .update_time_ms = now};
   collab.collaboration_id = collab.id;
-  collab.doc = {{"region", ctx.region.empty() ? "us-east-1" : ctx.region},
+  collab.doc = {{"region", RequestRegion(ctx)},
                 {"description", in["description"]},
                 {"creatorDisplayName", in["creatorDisplayName"]},
                 {"queryLogStatus", in["queryLogStatus"]}};

@@ -162,7 +162,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTable(Ctx& ctx, const Js
              .name = in["name"],
              .create_time_ms = now,
              .update_time_ms = now};
-  t.doc = {{"region", ctx.region.empty() ? "us-east-1" : ctx.region},
+  t.doc = {{"region", RequestRegion(ctx)},
            {"tableReference", in["tableReference"]},
            {"allowedColumns", in["allowedColumns"]},
            {"analysisMethod", in["analysisMethod"]}};
@@ -170,10 +170,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTable(Ctx& ctx, const Js
     if (in.contains(m)) t.doc[m] = in[m];
   }
   RETURN_IF_ERROR(CheckTableDefinition(*catalog_, me, t.doc));
-  std::map<std::string, std::string> tags;
-  if (in.contains("tags")) {
-    for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
-  }
+  std::map<std::string, std::string> tags = TagsOf(in);
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     RETURN_IF_ERROR(tx.Put(t));
     RETURN_IF_ERROR(tx.SetTags(ConfiguredTableArn(RegionOf(t), me, t.id), tags));

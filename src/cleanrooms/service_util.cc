@@ -110,20 +110,16 @@ absl::StatusOr<Page> Paginate(std::vector<PageItem> items, const Json& input) {
   size_t start = 0;
   std::string token = Str(input, "nextToken");
   if (!token.empty()) {
+    // "v1:<create time ms>:<id>" (see below).
     std::optional<std::string> raw = Base64Decode(token);
-    size_t colon = raw ? raw->find(':') : std::string::npos;
+    std::vector<std::string_view> parts;
+    if (raw) parts = Split(*raw, ':');
     uint64_t ms = 0;
-    if (colon == std::string::npos || !StartsWith(*raw, "v1:") ||
-        !ParseUint64(std::string_view(*raw).substr(3, raw->find(':', 3) - 3), &ms)) {
+    if (parts.size() != 3 || parts[0] != "v1" || !ParseUint64(parts[1], &ms) || parts[2].empty()) {
       return Invalid("The nextToken is not valid: pass the nextToken of a previous response",
                      "nextToken");
     }
-    size_t id_at = raw->find(':', 3);
-    if (id_at == std::string::npos) {
-      return Invalid("The nextToken is not valid: pass the nextToken of a previous response",
-                     "nextToken");
-    }
-    std::string id = raw->substr(id_at + 1);
+    std::string id(parts[2]);
     // The first item strictly after (ms, id) in (create time desc, id desc) order.
     while (start < items.size()) {
       const PageItem& it = items[start];
@@ -147,6 +143,21 @@ Json PageJson(const Page& page, std::string_view list_member) {
   out[std::string(list_member)] = page.items;
   if (page.next_token) out["nextToken"] = *page.next_token;
   return out;
+}
+
+std::map<std::string, std::string> TagsOf(const Json& in) {
+  std::map<std::string, std::string> tags;
+  auto it = in.find("tags");
+  if (it != in.end() && it->is_object()) {
+    for (const auto& [key, value] : it->items()) {
+      if (value.is_string()) tags[key] = value.get<std::string>();
+    }
+  }
+  return tags;
+}
+
+std::string RequestRegion(const protocol::CallContext& ctx) {
+  return ctx.region.empty() ? "us-east-1" : ctx.region;
 }
 
 std::string Str(const Json& in, std::string_view member) {

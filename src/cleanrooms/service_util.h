@@ -4,6 +4,7 @@
 #define CLEANROOM_CLEANROOMS_SERVICE_UTIL_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "cleanrooms/resource_store.h"
 #include "nlohmann/json.hpp"
+#include "protocol/service.h"
 #include "rules/rule_types.h"
 
 namespace cleanroom::cleanrooms {
@@ -85,6 +87,10 @@ Json PageJson(const Page& page, std::string_view list_member);
 
 // --- Input helpers ----------------------------------------------------------------------------
 std::string Str(const Json& in, std::string_view member);  // "" when absent
+// The `tags` member of a Create/TagResource input ({} when absent).
+std::map<std::string, std::string> TagsOf(const Json& in);
+// The region of the request's signature scope, where new resources are created.
+std::string RequestRegion(const protocol::CallContext& ctx);
 std::vector<std::string> StrList(const Json& in, std::string_view member);
 bool Contains(const std::vector<std::string>& list, std::string_view value);
 

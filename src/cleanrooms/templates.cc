@@ -136,7 +136,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateAnalysisTemplate(Ctx& ctx, const J
                .name = in["name"],
                .create_time_ms = now,
                .update_time_ms = now};
-    t.doc = {{"region", ctx.region.empty() ? "us-east-1" : ctx.region},
+    t.doc = {{"region", RequestRegion(ctx)},
              {"format", in["format"]},
              {"source", in["source"]},
              {"schema", in.value("schema", Json{{"referencedTables", Json::array()}})}};
@@ -147,10 +147,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateAnalysisTemplate(Ctx& ctx, const J
       if (in.contains(m)) t.doc[m] = in[m];
     }
     RETURN_IF_ERROR(tx.Put(t));
-    std::map<std::string, std::string> tags;
-    if (in.contains("tags")) {
-      for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
-    }
+    std::map<std::string, std::string> tags = TagsOf(in);
     RETURN_IF_ERROR(tx.SetTags(Arn(t), tags));
     RETURN_IF_ERROR(
         tx.Record(MakeEvent(now, me, ms.collaboration_id, true, "CreateAnalysisTemplate",
@@ -339,8 +336,7 @@ absl::Status CheckTaggable(ResourceStore::Tx& tx, const std::string& account,
 
 absl::StatusOr<Json> CleanRoomsService::TagResource(Ctx& ctx, const Json& in) {
   std::string arn = Str(in, "resourceArn");
-  std::map<std::string, std::string> tags;
-  for (auto& [k, v] : in["tags"].items()) tags[k] = v.get<std::string>();
+  std::map<std::string, std::string> tags = TagsOf(in);
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     RETURN_IF_ERROR(CheckTaggable(tx, ctx.caller.account_id, arn));
     ASSIGN_OR_RETURN(auto existing, tx.Tags(arn));
