@@ -6,13 +6,11 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/sql_text.h"
 #include "common/strings.h"
 
 namespace cleanroom::cleanrooms {
 namespace {
-
-bool IsIdentStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool IsIdentChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 bool ParseInteger(std::string_view text, int64_t min, int64_t max) {
   if (text.empty() || text.size() > 20) return false;
@@ -68,38 +66,8 @@ bool IsTime(std::string_view s) {
 
 std::vector<std::string> ParameterReferences(std::string_view sql) {
   std::vector<std::string> out;
-  size_t i = 0;
-  while (i < sql.size()) {
-    char c = sql[i];
-    if (c == '\'' || c == '"') {
-      // Quoted text; a doubled quote is an escaped quote.
-      ++i;
-      while (i < sql.size()) {
-        if (sql[i] == c) {
-          if (i + 1 < sql.size() && sql[i + 1] == c) {
-            i += 2;
-            continue;
-          }
-          break;
-        }
-        ++i;
-      }
-      ++i;
-    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      size_t end = sql.find("*/", i + 2);
-      i = end == std::string_view::npos ? sql.size() : end + 2;
-    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
-      i += 2;
-    } else if (c == ':' && i + 1 < sql.size() && IsIdentStart(sql[i + 1])) {
-      size_t start = ++i;
-      while (i < sql.size() && IsIdentChar(sql[i])) ++i;
-      std::string name(sql.substr(start, i - start));
-      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
-    } else {
-      ++i;
-    }
+  for (const ParameterMarker& marker : FindParameterMarkers(sql)) {
+    if (std::find(out.begin(), out.end(), marker.name) == out.end()) out.push_back(marker.name);
   }
   return out;
 }

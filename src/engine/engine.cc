@@ -6,14 +6,10 @@
 #include "common/random.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
+#include "engine/engine_internal.h"
 #include "engine/object_file_system.h"
 
 namespace cleanroom::engine {
-
-struct Engine::Impl {
-  std::unique_ptr<duckdb::DuckDB> db;
-  std::shared_ptr<GrantRegistry> grants = std::make_shared<GrantRegistry>();
-};
 
 namespace {
 
@@ -70,6 +66,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     // extensions and secrets on disk are all out of reach.
     config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(true));
     auto impl = std::make_unique<Impl>();
+    impl->options = options;
     impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
     impl->db->instance->GetFileSystem().RegisterSubSystem(
         duckdb::make_uniq<ObjectFileSystem>(impl->grants));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/resolved_query.h"
 
 namespace cleanroom::engine {
 
@@ -58,6 +59,24 @@ struct QueryResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+// A column of a table a query may read; `type` is a DuckDB type ("VARCHAR", "DECIMAL(10,2)").
+struct ColumnSchema {
+  std::string name;
+  std::string type;
+};
+
+struct TableSchema {
+  std::string name;
+  std::vector<ColumnSchema> columns;
+};
+
+// A value for a `:name` placeholder; `type` is a DuckDB type the value is cast to.
+struct SqlParameter {
+  std::string name;
+  std::string type;
+  std::string value;
+};
+
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.
 class Engine {
  public:
@@ -68,6 +87,16 @@ class Engine {
 
   // Runs `sql` and returns its result. kInvalidArgument with DuckDB's message on any error.
   absl::StatusOr<QueryResult> Query(const std::string& sql);
+
+  // Parses `sql` with DuckDB's parser and binds it with DuckDB's binder against `tables` (which
+  // hold no rows: nothing is read), and describes the result (resolved_query.h). `:name`
+  // placeholders take the values of `parameters`, as typed constants, never as text.
+  // kInvalidArgument, with a message meant for the person who wrote the query, if the text is
+  // not exactly one SELECT statement, names anything but `tables` (or its own CTEs), uses a
+  // table function, PIVOT, a recursive CTE, a parameter without a value or a function that
+  // reads settings or raises errors, or does not bind.
+  absl::StatusOr<ResolvedQuery> Resolve(const std::string& sql, const std::vector<TableSchema>& tables,
+                                        const std::vector<SqlParameter>& parameters);
 
   // Makes `objects` readable to queries (see ObjectGrant). Names must be 1-200 characters of
   // [A-Za-z0-9._-] (kInvalidArgument otherwise); a name's extension (".csv", ".gz", ...) is

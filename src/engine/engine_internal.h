@@ -1,0 +1,45 @@
+// Internals shared by the engine's source files. Includes DuckDB: never include it outside
+// src/engine.
+#ifndef CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
+#define CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "duckdb.hpp"
+#include "engine/engine.h"
+#include "engine/object_file_system.h"
+#include "engine/resolved_query.h"
+
+namespace cleanroom::engine {
+
+struct Engine::Impl {
+  EngineOptions options;
+  std::unique_ptr<duckdb::DuckDB> db;
+  std::shared_ptr<GrantRegistry> grants = std::make_shared<GrantRegistry>();
+};
+
+// One parsed SELECT statement that passed the checks every query must pass, with parameter
+// values substituted, and what its text contains.
+struct ParsedQuery {
+  duckdb::unique_ptr<duckdb::SQLStatement> statement;
+  SyntaxSummary syntax;
+};
+
+// Parses `sql` as one SELECT statement that reads only `tables` (by name) and uses no table
+// function, file, catalog or setting; `:name` placeholders take the values of `parameters`.
+// kInvalidArgument with a message for the user otherwise.
+absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector<TableSchema>& tables,
+                                       const std::vector<SqlParameter>& parameters);
+
+// CREATE [TEMPORARY] TABLE for `table`, identifiers quoted.
+std::string CreateTableSql(const TableSchema& table, bool temporary);
+
+// `name` as a quoted SQL identifier.
+std::string QuoteIdentifier(const std::string& name);
+
+}  // namespace cleanroom::engine
+
+#endif  // CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
