@@ -87,33 +87,43 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
   }
 }
 
+QueryResult ToQueryResult(duckdb::MaterializedQueryResult& result) {
+  QueryResult out;
+  out.column_names = result.names;
+  for (duckdb::idx_t r = 0; r < result.RowCount(); ++r) {
+    std::vector<std::optional<std::string>> row;
+    for (duckdb::idx_t c = 0; c < result.ColumnCount(); ++c) {
+      duckdb::Value v = result.GetValue(c, r);
+      if (v.IsNull()) {
+        row.emplace_back(std::nullopt);
+      } else {
+        row.emplace_back(v.ToString());
+      }
+    }
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
 absl::StatusOr<QueryResult> Engine::Query(const std::string& sql) {
   try {
     duckdb::Connection conn(*impl_->db);
     std::unique_ptr<duckdb::MaterializedQueryResult> result = conn.Query(sql);
     if (result->HasError()) return absl::InvalidArgumentError(result->GetError());
-    QueryResult out;
-    out.column_names = result->names;
-    for (duckdb::idx_t r = 0; r < result->RowCount(); ++r) {
-      std::vector<std::optional<std::string>> row;
-      for (duckdb::idx_t c = 0; c < result->ColumnCount(); ++c) {
-        duckdb::Value v = result->GetValue(c, r);
-        if (v.IsNull()) {
-          row.emplace_back(std::nullopt);
-        } else {
-          row.emplace_back(v.ToString());
-        }
-      }
-      out.rows.push_back(std::move(row));
-    }
-    return out;
+    return ToQueryResult(*result);
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(e.what());
   }
 }
 
 absl::StatusOr<std::unique_ptr<ObjectGrant>> Engine::Grant(
-    std::map<std::string, GrantedObject> objects) {
+    std::map<std::string, GrantedObject> objects, std::map<std::string, std::string> outputs) {
+  for (const auto& [name, path] : outputs) {
+    if (!IsValidObjectName(name) || objects.count(name)) {
+      return absl::InvalidArgumentError(StrCat("invalid output name '", name, "'"));
+    }
+    if (path.empty()) return absl::InvalidArgumentError(StrCat("output '", name, "' has no path"));
+  }
   for (const auto& [name, object] : objects) {
     if (!IsValidObjectName(name)) {
       return absl::InvalidArgumentError(StrCat("invalid object name '", name, "'"));
@@ -123,6 +133,7 @@ absl::StatusOr<std::unique_ptr<ObjectGrant>> Engine::Grant(
   }
   auto state = std::make_shared<GrantState>();
   state->objects = std::move(objects);
+  state->outputs = std::move(outputs);
   std::string token = HexEncode(SystemRandom().Bytes(16));
   return std::unique_ptr<ObjectGrant>(
       new ObjectGrantImpl(impl_->grants, std::move(token), std::move(state)));

@@ -77,6 +77,43 @@ struct SqlParameter {
   std::string value;
 };
 
+// Where the rows of a table a query reads come from.
+struct TableSource {
+  // The name queries use and the columns they see, with the types they are cast to.
+  TableSchema schema;
+  // Every column of the stored files, in file order, with the types to read them as (CSV), or
+  // empty to read columns by name (PARQUET, JSON).
+  std::vector<ColumnSchema> file_columns;
+  std::string format = "CSV";     // CSV, PARQUET or JSON (newline-delimited)
+  std::vector<std::string> urls;  // granted objects holding the rows
+  std::string delimiter = ",";    // CSV
+  bool header = true;             // CSV: the first line of each object names the columns
+};
+
+// An AGGREGATION output constraint: only output rows that aggregate at least `minimum` distinct
+// values of `column` of every scan of `table` are returned.
+struct RowThreshold {
+  std::string table;
+  std::string column;
+  int64_t minimum = 0;
+};
+
+struct ExecuteRequest {
+  std::string sql;
+  std::vector<SqlParameter> parameters;
+  std::vector<TableSource> tables;
+  std::vector<RowThreshold> thresholds;  // needs a single SELECT over the tables, with aggregates
+  // The result goes to this granted output in `output_format` (CSV with a header, or PARQUET);
+  // when empty it is returned in ExecuteResult::rows instead.
+  std::string output_url;
+  std::string output_format = "CSV";
+};
+
+struct ExecuteResult {
+  int64_t row_count = 0;
+  std::optional<QueryResult> rows;  // when ExecuteRequest::output_url is empty
+};
+
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.
 class Engine {
  public:
@@ -101,7 +138,20 @@ class Engine {
   // Makes `objects` readable to queries (see ObjectGrant). Names must be 1-200 characters of
   // [A-Za-z0-9._-] (kInvalidArgument otherwise); a name's extension (".csv", ".gz", ...) is
   // what the engine sees, so compressed objects should keep theirs.
-  absl::StatusOr<std::unique_ptr<ObjectGrant>> Grant(std::map<std::string, GrantedObject> objects);
+  // `outputs` maps further names to local file paths that queries may create and write (and
+  // only write) through their URLs, e.g. with Execute's `output_url`.
+  absl::StatusOr<std::unique_ptr<ObjectGrant>> Grant(std::map<std::string, GrantedObject> objects,
+                                                     std::map<std::string, std::string> outputs = {});
+
+  // Runs one query that Resolve accepted (see ExecuteRequest). The query sees exactly
+  // `request.tables`, each a view over its granted objects that exposes only its columns, cast
+  // to their types. `on_start` (optional) is called once with a function that interrupts the
+  // query (callable from any thread, even after Execute returned).
+  // Errors: kInvalidArgument if the query is refused as in Resolve; kCancelled if interrupted;
+  // kFailedPrecondition for any failure while running, with a message that names the kind of
+  // failure (conversion, overflow, out of memory, unreadable object ...) but never a data value.
+  absl::StatusOr<ExecuteResult> Execute(const ExecuteRequest& request,
+                                        const std::function<void(std::function<void()>)>& on_start = nullptr);
 
   // The engine's version string, e.g. "v1.4.4".
   static std::string Version();

@@ -37,6 +37,9 @@ absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector
 // CREATE [TEMPORARY] TABLE for `table`, identifiers quoted.
 std::string CreateTableSql(const TableSchema& table, bool temporary);
 
+// The rows of `result` with values rendered as text.
+QueryResult ToQueryResult(duckdb::MaterializedQueryResult& result);
+
 // `name` as a quoted SQL identifier.
 std::string QuoteIdentifier(const std::string& name);
 

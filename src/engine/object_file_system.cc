@@ -1,6 +1,12 @@
 #include "engine/object_file_system.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "common/strings.h"
 
@@ -57,8 +63,53 @@ class ObjectFileHandle final : public duckdb::FileHandle {
   std::mutex position_mu_;
 };
 
+// A granted output: a local file written only through this handle.
+class OutputFileHandle final : public duckdb::FileHandle {
+ public:
+  OutputFileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags,
+                   int fd)
+      : duckdb::FileHandle(fs, path, flags), fd_(fd) {}
+  ~OutputFileHandle() override { Close(); }
+
+  void Close() override {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  void WriteAt(const char* buf, uint64_t n, uint64_t location) {
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd_, buf, n, static_cast<off_t>(location));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) throw duckdb::IOException("cannot write the query result");
+      buf += w;
+      n -= static_cast<uint64_t>(w);
+      location += static_cast<uint64_t>(w);
+    }
+  }
+
+  int fd() const { return fd_; }
+  std::mutex& position_mu() { return position_mu_; }
+  uint64_t position = 0;  // guarded by position_mu()
+
+ private:
+  int fd_;
+  std::mutex position_mu_;
+};
+
+bool IsOutput(duckdb::FileHandle& handle) {
+  return dynamic_cast<OutputFileHandle*>(&handle) != nullptr;
+}
+
 ObjectFileHandle& AsObjectHandle(duckdb::FileHandle& handle) {
-  return handle.Cast<ObjectFileHandle>();
+  auto* h = dynamic_cast<ObjectFileHandle*>(&handle);
+  if (h == nullptr) throw duckdb::PermissionException("query outputs cannot be read: " + handle.path);
+  return *h;
+}
+
+OutputFileHandle& AsOutputHandle(duckdb::FileHandle& handle) {
+  auto* h = dynamic_cast<OutputFileHandle*>(&handle);
+  if (h == nullptr) throw duckdb::PermissionException("objects are read-only: " + handle.path);
+  return *h;
 }
 
 }  // namespace
@@ -87,6 +138,16 @@ std::shared_ptr<GrantState> GrantRegistry::Find(const std::string& url,
   return grant->second;
 }
 
+std::string GrantRegistry::FindOutput(const std::string& url) const {
+  std::string token, name;
+  if (!SplitUrl(url, &token, &name)) return "";
+  std::lock_guard<std::mutex> lock(mu_);
+  auto grant = grants_.find(token);
+  if (grant == grants_.end()) return "";
+  auto it = grant->second->outputs.find(name);
+  return it == grant->second->outputs.end() ? "" : it->second;
+}
+
 bool ObjectFileSystem::CanHandleFile(const std::string& path) {
   return path.rfind(kObjectUrlScheme, 0) == 0;
 }
@@ -95,7 +156,11 @@ duckdb::unique_ptr<duckdb::FileHandle> ObjectFileSystem::OpenFile(
     const std::string& path, duckdb::FileOpenFlags flags,
     duckdb::optional_ptr<duckdb::FileOpener> /*opener*/) {
   if (flags.OpenForWriting() || flags.CreateFileIfNotExists() || flags.OverwriteExistingFile()) {
-    throw duckdb::PermissionException("objects are read-only: " + path);
+    std::string local = registry_->FindOutput(path);
+    if (local.empty()) throw duckdb::PermissionException("objects are read-only: " + path);
+    int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw duckdb::IOException("cannot create the query result");
+    return duckdb::make_uniq<OutputFileHandle>(*this, path, flags, fd);
   }
   const GrantedObject* object = nullptr;
   std::shared_ptr<GrantState> grant = registry_->Find(path, &object);
@@ -129,7 +194,47 @@ int64_t ObjectFileSystem::Read(duckdb::FileHandle& handle, void* buffer, int64_t
   return static_cast<int64_t>(n);
 }
 
+void ObjectFileSystem::Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes,
+                             duckdb::idx_t location) {
+  if (nr_bytes < 0) throw duckdb::IOException("negative write size");
+  AsOutputHandle(handle).WriteAt(static_cast<const char*>(buffer), static_cast<uint64_t>(nr_bytes),
+                                 location);
+}
+
+int64_t ObjectFileSystem::Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) {
+  if (nr_bytes < 0) throw duckdb::IOException("negative write size");
+  OutputFileHandle& h = AsOutputHandle(handle);
+  std::lock_guard<std::mutex> lock(h.position_mu());
+  h.WriteAt(static_cast<const char*>(buffer), static_cast<uint64_t>(nr_bytes), h.position);
+  h.position += static_cast<uint64_t>(nr_bytes);
+  return nr_bytes;
+}
+
+void ObjectFileSystem::FileSync(duckdb::FileHandle& handle) {
+  // Results are synced by whoever stores them; nothing to do for the local spool file.
+  AsOutputHandle(handle);
+}
+
+void ObjectFileSystem::Truncate(duckdb::FileHandle& handle, int64_t new_size) {
+  OutputFileHandle& h = AsOutputHandle(handle);
+  if (new_size < 0 || ::ftruncate(h.fd(), new_size) != 0) {
+    throw duckdb::IOException("cannot truncate the query result");
+  }
+}
+
+void ObjectFileSystem::RemoveFile(const std::string& filename,
+                                  duckdb::optional_ptr<duckdb::FileOpener> /*opener*/) {
+  std::string local = registry_->FindOutput(filename);
+  if (local.empty()) throw duckdb::PermissionException("objects are read-only: " + filename);
+  ::unlink(local.c_str());
+}
+
 int64_t ObjectFileSystem::GetFileSize(duckdb::FileHandle& handle) {
+  if (IsOutput(handle)) {
+    struct stat st;
+    if (::fstat(AsOutputHandle(handle).fd(), &st) != 0) throw duckdb::IOException("cannot stat the query result");
+    return static_cast<int64_t>(st.st_size);
+  }
   return static_cast<int64_t>(AsObjectHandle(handle).size());
 }
 
@@ -162,6 +267,12 @@ duckdb::vector<duckdb::OpenFileInfo> ObjectFileSystem::Glob(const std::string& p
 }
 
 void ObjectFileSystem::Seek(duckdb::FileHandle& handle, duckdb::idx_t location) {
+  if (IsOutput(handle)) {
+    OutputFileHandle& out = AsOutputHandle(handle);
+    std::lock_guard<std::mutex> lock(out.position_mu());
+    out.position = location;
+    return;
+  }
   ObjectFileHandle& h = AsObjectHandle(handle);
   std::lock_guard<std::mutex> lock(h.position_mu());
   if (location > h.size()) throw duckdb::IOException("seek past the end of " + h.path);
@@ -169,6 +280,11 @@ void ObjectFileSystem::Seek(duckdb::FileHandle& handle, duckdb::idx_t location) 
 }
 
 duckdb::idx_t ObjectFileSystem::SeekPosition(duckdb::FileHandle& handle) {
+  if (IsOutput(handle)) {
+    OutputFileHandle& out = AsOutputHandle(handle);
+    std::lock_guard<std::mutex> lock(out.position_mu());
+    return out.position;
+  }
   ObjectFileHandle& h = AsObjectHandle(handle);
   std::lock_guard<std::mutex> lock(h.position_mu());
   return h.position;

@@ -19,6 +19,8 @@ inline constexpr char kObjectUrlScheme[] = "cleanroom://";
 // The objects of one grant and what has been read of them.
 struct GrantState {
   std::map<std::string, GrantedObject> objects;
+  // Outputs: names a query may create and write (COPY ... TO), each a local file path.
+  std::map<std::string, std::string> outputs;
   std::atomic<uint64_t> bytes_read{0};
 };
 
@@ -29,13 +31,16 @@ class GrantRegistry {
   void Remove(const std::string& token);
   // The grant and object named by `url`, or nullptr/nullptr if there is none.
   std::shared_ptr<GrantState> Find(const std::string& url, const GrantedObject** object) const;
+  // The local path of the output named by `url`, or "" if there is none.
+  std::string FindOutput(const std::string& url) const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<GrantState>> grants_;
 };
 
-// Read-only DuckDB file system over GrantRegistry. Every failure is a duckdb exception
+// DuckDB file system over GrantRegistry: granted objects are read-only, granted outputs
+// write-only. Every failure is a duckdb exception
 // (IOException, PermissionException) carrying a message fit for the query's error.
 class ObjectFileSystem final : public duckdb::FileSystem {
  public:
@@ -48,6 +53,13 @@ class ObjectFileSystem final : public duckdb::FileSystem {
   void Read(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes,
             duckdb::idx_t location) override;
   int64_t Read(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) override;
+  void Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes,
+             duckdb::idx_t location) override;
+  int64_t Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) override;
+  void FileSync(duckdb::FileHandle& handle) override;
+  void Truncate(duckdb::FileHandle& handle, int64_t new_size) override;
+  void RemoveFile(const std::string& filename,
+                  duckdb::optional_ptr<duckdb::FileOpener> opener) override;
   int64_t GetFileSize(duckdb::FileHandle& handle) override;
   duckdb::timestamp_t GetLastModifiedTime(duckdb::FileHandle& handle) override;
   duckdb::FileType GetFileType(duckdb::FileHandle& handle) override;
