@@ -7,7 +7,7 @@
 #include "crawler/layout.h"
 #include "crawler/schema_inference.h"
 #include "crawler/table_builder.h"
-#include "http/message.h"
+#include "s3access/s3_access.h"
 
 namespace cleanroom::crawler {
 namespace {
@@ -16,60 +16,6 @@ constexpr char kGluePrincipal[] = "glue.amazonaws.com";
 constexpr int kListPageSize = 1000;
 // What is read of every object to tell its format.
 constexpr size_t kProbeBytes = 64 << 10;
-
-// Reads exactly `n` bytes at `offset` of an object version's parts.
-absl::Status ReadRange(s3::BlobStore& blobs, const std::vector<s3::BlobRef>& parts, uint64_t offset,
-                       char* buf, size_t n) {
-  if (n == 0) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::unique_ptr<http::BodyReader> reader,
-                   blobs.OpenConcatReader(parts, offset, n));
-  size_t done = 0;
-  while (done < n) {
-    ASSIGN_OR_RETURN(size_t got, reader->Read(buf + done, n - done));
-    if (got == 0) return absl::DataLossError("object is shorter than recorded");
-    done += got;
-  }
-  return absl::OkStatus();
-}
-
-// The role's decision on an S3 action, a denial worded as Glue reports S3's AccessDenied.
-absl::Status AuthorizeS3(const iam::AssumedRole& role, const std::string& action,
-                         const std::string& resource, const std::string& owner) {
-  absl::Status status = role.Authorize(action, resource, owner);
-  if (status.code() != absl::StatusCode::kPermissionDenied) return status;
-  return absl::PermissionDeniedError(StrCat("AccessDenied: ", std::string(status.message()),
-                                            " (Service: Amazon S3; Status Code: 403; Error Code: "
-                                            "AccessDenied)"));
-}
-
-class S3ObjectReader final : public engine::ObjectReader {
- public:
-  S3ObjectReader(s3::BlobStore* blobs, std::vector<s3::BlobRef> parts)
-      : blobs_(blobs), parts_(std::move(parts)) {}
-  absl::Status ReadAt(uint64_t offset, char* buf, size_t n) override {
-    return ReadRange(*blobs_, parts_, offset, buf, n);
-  }
-
- private:
-  s3::BlobStore* blobs_;
-  std::vector<s3::BlobRef> parts_;
-};
-
-// The extension the engine should see for `key` (".gz" and friends decide decompression).
-std::string ObjectName(size_t index, const std::string& key) {
-  std::string name = StrCat("o", index);
-  size_t slash = key.rfind('/');
-  std::string base = key.substr(slash == std::string::npos ? 0 : slash + 1);
-  size_t dot = base.rfind('.');
-  if (dot != std::string::npos) {
-    std::string ext = ToLower(base.substr(dot + 1));
-    bool ok = !ext.empty() && ext.size() <= 10 && std::all_of(ext.begin(), ext.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    });
-    if (ok) name += "." + ext;
-  }
-  return name;
-}
 
 }  // namespace
 
@@ -88,7 +34,7 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
     }
     const std::string& owner = bucket->account_id;
     RETURN_IF_ERROR(
-        AuthorizeS3(role, "s3:ListBucket", StrCat("arn:aws:s3:::", path.bucket), owner));
+        s3access::AuthorizeS3(role, "s3:ListBucket", StrCat("arn:aws:s3:::", path.bucket), owner));
 
     // A path naming one object crawls that object; otherwise it is a folder.
     std::string include = path.prefix;
@@ -143,23 +89,23 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
           if (stop.load()) return absl::CancelledError("crawl stopped");
           const ObjectRef& object = partition_objects[i];
           std::string where = StrCat("s3://", path.bucket, "/", object.key);
-          RETURN_IF_ERROR(AuthorizeS3(
+          RETURN_IF_ERROR(s3access::AuthorizeS3(
               role, "s3:GetObject", StrCat("arn:aws:s3:::", path.bucket, "/", object.key), owner));
           const std::vector<s3::BlobRef>& parts = parts_by_key[object.key];
           // A small probe decides the format; only text formats need the whole head (their
           // estimates and type checks use it), Parquet needs nothing but its footer.
           std::string head(std::min<uint64_t>(object.size, kProbeBytes), '\0');
           std::string last4(std::min<uint64_t>(object.size, 4), '\0');
-          absl::Status read = ReadRange(*blobs_, parts, 0, head.data(), head.size());
+          absl::Status read = s3access::ReadRange(*blobs_, parts, 0, head.data(), head.size());
           if (read.ok()) {
             read =
-                ReadRange(*blobs_, parts, object.size - last4.size(), last4.data(), last4.size());
+                s3access::ReadRange(*blobs_, parts, object.size - last4.size(), last4.data(), last4.size());
           }
           Format format = read.ok() ? DetectFormat(head, last4) : Format::kUnknown;
           if (read.ok() && (format == Format::kCsv || format == Format::kJson)) {
             size_t have = head.size();
             head.resize(std::min<uint64_t>(object.size, kHeadBytes));
-            read = ReadRange(*blobs_, parts, have, head.data() + have, head.size() - have);
+            read = s3access::ReadRange(*blobs_, parts, have, head.data() + have, head.size() - have);
           }
           if (!read.ok()) {
             outcome.messages.push_back(
@@ -172,13 +118,8 @@ absl::StatusOr<glue::CrawlOutcome> S3CrawlRunner::Crawl(const glue::CrawlSpec& s
                 StrCat("skipped ", where, ": not CSV, JSON lines or Parquet"));
             continue;
           }
-          std::string name = ObjectName(files.size(), object.key);
-          engine::GrantedObject granted;
-          granted.size = object.size;
-          s3::BlobStore* blobs = blobs_;
-          granted.open = [blobs, parts]() -> absl::StatusOr<std::unique_ptr<engine::ObjectReader>> {
-            return std::make_unique<S3ObjectReader>(blobs, parts);
-          };
+          std::string name = s3access::EngineObjectName(files.size(), object.key);
+          engine::GrantedObject granted = s3access::GrantedObjectOf(blobs_, object.size, parts);
           ASSIGN_OR_RETURN(std::unique_ptr<engine::ObjectGrant> grant,
                            engine_->Grant({{name, std::move(granted)}}));
           absl::StatusOr<FileSchema> schema =
