@@ -65,6 +65,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     // system (the only other one compiled in) is disabled below: files, database files,
     // extensions and secrets on disk are all out of reach.
     config.SetOptionByName("enable_external_access", duckdb::Value::BOOLEAN(true));
+    if (!options.temp_directory.empty()) {
+      if (options.temp_directory.find('\'') != std::string::npos) {
+        return absl::InvalidArgumentError("the spill directory may not contain a quote");
+      }
+      config.SetOptionByName("temp_directory", duckdb::Value(options.temp_directory));
+    }
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->db = std::make_unique<duckdb::DuckDB>(nullptr, &config);
@@ -72,8 +78,17 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
         duckdb::make_uniq<ObjectFileSystem>(impl->grants));
     duckdb::Connection conn(*impl->db);
     std::vector<std::string> setup;
-    if (!options.allow_external_access)
+    if (!options.allow_external_access && options.temp_directory.empty()) {
       setup.push_back("SET disabled_filesystems = 'LocalFileSystem'");
+    } else if (!options.allow_external_access) {
+      // DuckDB writes spill files through the local file system, so it cannot be disabled;
+      // external access is turned off instead, allowing only the spill directory and granted
+      // objects (queries cannot name either: they pass the checks of Resolve).
+      std::string dir = options.temp_directory;
+      while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+      setup.push_back(StrCat("SET allowed_directories = ['", dir, "/', '", kObjectUrlScheme, "']"));
+      setup.push_back("SET enable_external_access = false");
+    }
     setup.push_back("SET lock_configuration = true");
     for (const std::string& sql : setup) {
       auto result = conn.Query(sql);

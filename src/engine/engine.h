@@ -23,6 +23,10 @@ struct EngineOptions {
   // database file or extension: the only readable files are objects granted through
   // Engine::Grant, and the configuration is locked so no query can change that.
   bool allow_external_access = false;
+  // Where queries that outgrow memory_limit spill (created if absent); empty: no spilling.
+  // With a spill directory the local file system stays enabled for DuckDB's own spill files,
+  // and external access is off instead, with only this directory and granted objects allowed.
+  std::string temp_directory;
 };
 
 // Random access to the bytes of one object (e.g. an S3 object version).

@@ -32,8 +32,21 @@ TEST(EngineTest, ReportsSqlErrors) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(EngineTest, ExternalAccessIsDisabledAndLocked) {
-  auto engine = Engine::Open(EngineOptions{});
+// Both lock-downs: the local file system disabled, or (with a spill directory) external access
+// off with only the spill directory and granted objects allowed.
+class LockedEngineTest : public ::testing::TestWithParam<bool> {
+ protected:
+  EngineOptions Options() const {
+    EngineOptions options;
+    if (GetParam()) options.temp_directory = ::testing::TempDir() + "/engine_spill";
+    return options;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Modes, LockedEngineTest, ::testing::Bool());
+
+TEST_P(LockedEngineTest, ExternalAccessIsDisabledAndLocked) {
+  auto engine = Engine::Open(Options());
   ASSERT_TRUE(engine.ok());
   auto read = (*engine)->Query("SELECT * FROM read_csv('/etc/passwd')");
   EXPECT_FALSE(read.ok());
@@ -45,8 +58,8 @@ GrantedObject Object(const std::string* data, std::atomic<int>* opens = nullptr)
   return StringGrantedObject(data, opens);
 }
 
-TEST(EngineTest, ReadsGrantedObjects) {
-  auto engine = Engine::Open(EngineOptions{});
+TEST_P(LockedEngineTest, ReadsGrantedObjects) {
+  auto engine = Engine::Open(Options());
   ASSERT_TRUE(engine.ok());
   std::string csv = "id,name\n1,\"a, b\"\n2,c\n";
   std::atomic<int> opens{0};
@@ -83,8 +96,8 @@ TEST(EngineTest, RevokedAndUnknownObjectsAreUnreadable) {
   EXPECT_FALSE((*engine)->Query("SELECT * FROM read_csv('cleanroom://guess/t.csv')").ok());
 }
 
-TEST(EngineTest, GrantedObjectsAreReadOnly) {
-  auto engine = Engine::Open(EngineOptions{});
+TEST_P(LockedEngineTest, GrantedObjectsAreReadOnly) {
+  auto engine = Engine::Open(Options());
   ASSERT_TRUE(engine.ok());
   std::string csv = "a\n1\n";
   auto grant = (*engine)->Grant({{"t.csv", Object(&csv)}});
@@ -120,8 +133,8 @@ TEST(EngineTest, SniffingALargeObjectReadsOnlyItsHead) {
 }
 
 // Everything outside the granted objects is out of reach, whatever a query tries.
-TEST(EngineTest, NoLocalFilesExtensionsOrSettings) {
-  auto engine = Engine::Open(EngineOptions{});
+TEST_P(LockedEngineTest, NoLocalFilesExtensionsOrSettings) {
+  auto engine = Engine::Open(Options());
   ASSERT_TRUE(engine.ok());
   for (const char* sql : {
            "SELECT * FROM read_csv('/etc/passwd')",
@@ -145,6 +158,18 @@ TEST(EngineTest, NoLocalFilesExtensionsOrSettings) {
   }
   EXPECT_NE(::access("/tmp/cleanroom_engine_escape.csv", F_OK), 0);
   EXPECT_NE(::access("/tmp/cleanroom_engine_escape.db", F_OK), 0);
+}
+
+TEST(EngineTest, SpillsToTheTempDirectoryWhenMemoryRunsOut) {
+  EngineOptions options;
+  options.memory_limit = "64MB";
+  options.temp_directory = ::testing::TempDir() + "/engine_spill_sort";
+  auto engine = Engine::Open(options);
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto result = (*engine)->Query(
+      "SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) AS m FROM range(3000000) t(i) ORDER BY m)");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rows[0][0], "3000000");
 }
 
 }  // namespace

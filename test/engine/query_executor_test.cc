@@ -45,7 +45,10 @@ GrantedObject Object(std::string text) {
 class ExecuteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = Engine::Open(EngineOptions{}).value();
+    // As the server runs it: external access off, spilling allowed.
+    EngineOptions options;
+    options.temp_directory = ::testing::TempDir() + "/execute_spill";
+    engine_ = Engine::Open(options).value();
     std::string sales = "customer_id,region,amount,secret\n";
     // east: 3 customers; west: 1 customer with two purchases.
     sales += "c1,east,10,s\nc2,east,20,s\nc3,east,30,s\nc4,west,5,s\nc4,west,7,s\n";
