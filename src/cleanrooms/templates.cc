@@ -57,13 +57,9 @@ absl::StatusOr<Resource> OwnTemplate(ResourceStore::Tx& tx, const Resource& memb
 // The schema names (association names) of the collaboration's active members.
 absl::StatusOr<std::vector<std::string>> SchemaNames(ResourceStore::Tx& tx,
                                                      const std::string& collaboration_id) {
-  ASSIGN_OR_RETURN(std::vector<Resource> all,
-                   tx.List(kAssociation, Filter{.collaboration_id = collaboration_id}));
+  ASSIGN_OR_RETURN(std::vector<Resource> active, ActiveAssociations(tx, collaboration_id));
   std::vector<std::string> names;
-  for (const Resource& a : all) {
-    ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
-    if (ms && ms->status == "ACTIVE") names.push_back(a.name);
-  }
+  for (const Resource& a : active) names.push_back(a.name);
   return names;
 }
 
@@ -224,27 +220,6 @@ absl::StatusOr<Json> CleanRoomsService::DeleteAnalysisTemplate(Ctx& ctx, const J
   }));
   return Json::object();
 }
-
-namespace {
-
-// The template an ARN names within `collaboration_id`, or nullopt.
-absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,
-                                                      const std::string& collaboration_id,
-                                                      std::string_view arn) {
-  std::optional<ParsedArn> parsed = ParseCleanRoomsArn(arn);
-  if (!parsed || parsed->path.size() != 4 || parsed->path[0] != "membership" ||
-      parsed->path[2] != "analysistemplate") {
-    return std::optional<Resource>();
-  }
-  ASSIGN_OR_RETURN(std::optional<Resource> t, tx.Get(kAnalysisTemplate, parsed->path[3]));
-  if (!t || t->collaboration_id != collaboration_id || t->membership_id != parsed->path[1] ||
-      t->account_id != parsed->account) {
-    return std::optional<Resource>();
-  }
-  return t;
-}
-
-}  // namespace
 
 absl::StatusOr<Json> CleanRoomsService::GetCollaborationAnalysisTemplate(Ctx& ctx, const Json& in) {
   Json out;
