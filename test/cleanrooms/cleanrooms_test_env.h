@@ -5,12 +5,9 @@
 #ifndef CLEANROOM_TEST_CLEANROOMS_CLEANROOMS_TEST_ENV_H_
 #define CLEANROOM_TEST_CLEANROOMS_CLEANROOMS_TEST_ENV_H_
 
-#include <stdlib.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,17 +17,12 @@
 #include "cleanrooms/cleanrooms_service.h"
 #include "cleanrooms/query_runner.h"
 #include "cleanrooms/resource_store.h"
-#include "common/clock.h"
 #include "common/strings.h"
-#include "crypto/master_key.h"
 #include "glue/catalog.h"
 #include "gtest/gtest.h"
-#include "iam/iam_store.h"
-#include "iam/identity_store.h"
+#include "iam/iam_test_env.h"
 #include "iam/role_authorizer.h"
 #include "nlohmann/json.hpp"
-#include "store/database.h"
-#include "store/schema.h"
 
 namespace cleanroom::cleanrooms::testing {
 
@@ -153,43 +145,31 @@ inline std::ostream& operator<<(std::ostream& os, const Reply& r) {
   return os << r.status << " " << r.error_type << " " << r.body.dump();
 }
 
-// A database with accounts, IAM, a Glue catalog and a CleanRoomsService over them. The
-// service can be recreated (a restart) on the same database with Restart.
-class CleanRoomsTestEnv : public ::testing::Test {
+// IamTestEnv's database (with accounts a_ and b_, and IAM in store_) plus a Glue catalog and a
+// CleanRoomsService over them. StartService (re)creates the service on the same database, as a
+// server restart does.
+class CleanRoomsTestEnv : public iam::IamTestEnv {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/cleanrooms_service_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    absl::StatusOr<std::unique_ptr<store::Database>> db =
-        store::Database::Open((dir_ / "meta.db").string(), store::SchemaMigrations());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    key_ = crypto::MasterKey::FromBytesForTest(std::string(32, 'k'));
-    identities_ = std::make_unique<iam::IdentityStore>(db_.get(), key_.get());
-    iam_ = std::make_unique<iam::IamStore>(db_.get(), &clock_);
+    iam::IamTestEnv::SetUp();
     catalog_ = std::make_unique<glue::Catalog>(db_.get(), &clock_);
     authorizer_ = std::make_unique<iam::RoleAuthorizer>(db_.get());
-    store_ = std::make_unique<ResourceStore>(db_.get());
+    resources_ = std::make_unique<ResourceStore>(db_.get());
   }
 
   void TearDown() override {
     service_.reset();
-    store_.reset();
+    resources_.reset();
     authorizer_.reset();
     catalog_.reset();
-    iam_.reset();
-    identities_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    iam::IamTestEnv::TearDown();
   }
 
-  // (Re)creates the service, as a server start does (recovering unfinished queries).
+  // (Re)creates the service and recovers the queries left unfinished, as a server start does.
   void StartService(ProtectedQueryRunner* runner, QueryExecutorOptions options = {}) {
     service_.reset();
-    service_ = std::make_unique<CleanRoomsService>(store_.get(), catalog_.get(), authorizer_.get(),
-                                                   &clock_, runner, options);
+    service_ = std::make_unique<CleanRoomsService>(resources_.get(), catalog_.get(),
+                                                   authorizer_.get(), &clock_, runner, options);
     absl::StatusOr<int> recovered = service_->RecoverInterruptedQueries();
     ASSERT_TRUE(recovered.ok()) << recovered.status();
     recovered_ = *recovered;
@@ -240,29 +220,17 @@ class CleanRoomsTestEnv : public ::testing::Test {
 
   // A role of `account` that Clean Rooms may assume to read its Glue tables and S3 data.
   std::string MustCreateReadRole(const std::string& account, const std::string& name) {
-    iam::NewRole role;
-    role.account_id = account;
-    role.name = name;
-    role.trust_policy = R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"Service": "cleanrooms.amazonaws.com"}, "Action": "sts:AssumeRole"}]})";
-    absl::StatusOr<iam::Role> created = iam_->CreateRole(role);
-    EXPECT_TRUE(created.ok()) << created.status();
-    absl::Status put = iam_->PutRolePolicy(account, name, "read", R"({"Version": "2012-10-17",
+    MustCreateRole(account, name, iam::kTrustCleanRooms);
+    absl::Status put = store_->PutRolePolicy(account, name, "read", R"({"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": ["glue:Get*", "s3:GetObject",
         "s3:ListBucket"], "Resource": "*"}]})");
     EXPECT_TRUE(put.ok()) << put;
     return StrCat("arn:aws:iam::", account, ":role/", name);
   }
 
-  std::filesystem::path dir_;
-  FakeClock clock_{1700000000LL * 1000000};
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<crypto::MasterKey> key_;
-  std::unique_ptr<iam::IdentityStore> identities_;
-  std::unique_ptr<iam::IamStore> iam_;
   std::unique_ptr<glue::Catalog> catalog_;
   std::unique_ptr<iam::RoleAuthorizer> authorizer_;
-  std::unique_ptr<ResourceStore> store_;
+  std::unique_ptr<ResourceStore> resources_;
   std::unique_ptr<CleanRoomsService> service_;
   int recovered_ = 0;
 };

@@ -2,6 +2,7 @@
 // the lifecycle of a query, with a fake runner behind the ProtectedQueryRunner seam.
 #include <map>
 #include <set>
+#include <utility>
 #include <variant>
 
 #include "cleanrooms/cleanrooms_test_env.h"
@@ -29,8 +30,6 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
  protected:
   void SetUp() override {
     CleanRoomsTestEnv::SetUp();
-    a_ = NewAccount("querier");
-    b_ = NewAccount("owner");
     c_ = NewAccount("receiver");
     d_ = NewAccount("outsider");
     e_ = NewAccount("receiver2");
@@ -154,6 +153,15 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
     return r.body["protectedQuery"].value("id", "");
   }
 
+  // With a single worker kept busy: a running query, and one waiting for the worker.
+  std::pair<std::string, std::string> RunningAndWaiting() {
+    StartService(&runner_, {.workers = 1});
+    runner_.Hold(true);
+    std::string running = MustStart();
+    EXPECT_TRUE(runner_.WaitForRuns(1));
+    return {running, MustStart()};
+  }
+
   Reply Get(const std::string& id, const std::string& account = "",
             const std::string& membership = "") {
     return Call(account.empty() ? a_ : account, "GET",
@@ -181,7 +189,7 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
   }
 
   FakeQueryRunner runner_;
-  std::string a_, b_, c_, d_, e_;
+  std::string c_, d_, e_;  // a_ (querier) and b_ (data owner) come from IamTestEnv
   std::string collab_, a_ms_, b_ms_, c_ms_, e_ms_;
   std::string customers_, orders_;
 };
@@ -274,11 +282,7 @@ TEST_F(ProtectedQueriesTest, CancellingARunningQuery) {
 }
 
 TEST_F(ProtectedQueriesTest, CancellingAWaitingQueryEndsItAtOnce) {
-  StartService(&runner_, {.workers = 1});
-  runner_.Hold(true);
-  std::string running = MustStart();
-  ASSERT_TRUE(runner_.WaitForRuns(1));
-  std::string waiting = MustStart();
+  auto [running, waiting] = RunningAndWaiting();
   EXPECT_EQ(StatusOf(waiting), "SUBMITTED");
   Reply r = Cancel(waiting);
   ASSERT_TRUE(r.ok()) << r;
@@ -319,11 +323,7 @@ TEST_F(ProtectedQueriesTest, AQueryRunningPastTheTimeoutEndsTimedOut) {
 }
 
 TEST_F(ProtectedQueriesTest, ShutdownEndsRunningAndWaitingQueries) {
-  StartService(&runner_, {.workers = 1});
-  runner_.Hold(true);
-  std::string running = MustStart();
-  ASSERT_TRUE(runner_.WaitForRuns(1));
-  std::string waiting = MustStart();
+  auto [running, waiting] = RunningAndWaiting();
   service_->Shutdown();
   Json r = Get(running).body["protectedQuery"];
   EXPECT_EQ(r["status"], "FAILED");
@@ -340,7 +340,7 @@ TEST_F(ProtectedQueriesTest, ARestartEndsWhatThePreviousProcessLeftUnfinished) {
   ASSERT_EQ(Ended(done)["status"], "SUCCESS");
   // What a crash would leave behind: queries recorded SUBMITTED, STARTED and CANCELLING.
   std::map<std::string, std::string> left;  // id -> status
-  ASSERT_TRUE(store_
+  ASSERT_TRUE(resources_
                   ->Write([&](ResourceStore::Tx& tx) -> absl::Status {
                     ASSIGN_OR_RETURN(std::optional<Resource> q, tx.Get(kProtectedQuery, done));
                     for (const char* status : {"SUBMITTED", "STARTED", "CANCELLING"}) {
