@@ -415,23 +415,10 @@ absl::StatusOr<Json> CleanRoomsService::DeleteAssociationRule(Ctx& ctx, const Js
 
 namespace {
 
-// The associations of a collaboration that appear as schemas: those of its ACTIVE members.
-absl::StatusOr<std::vector<Resource>> SchemaAssociations(ResourceStore::Tx& tx,
-                                                         const std::string& collaboration_id) {
-  ASSIGN_OR_RETURN(std::vector<Resource> all,
-                   tx.List(kAssociation, Filter{.collaboration_id = collaboration_id}));
-  std::vector<Resource> out;
-  for (Resource& a : all) {
-    ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
-    if (ms && ms->status == "ACTIVE") out.push_back(std::move(a));
-  }
-  return out;
-}
-
 absl::StatusOr<std::optional<Resource>> SchemaByName(ResourceStore::Tx& tx,
                                                      const std::string& collaboration_id,
                                                      const std::string& name) {
-  ASSIGN_OR_RETURN(std::vector<Resource> all, SchemaAssociations(tx, collaboration_id));
+  ASSIGN_OR_RETURN(std::vector<Resource> all, ActiveAssociations(tx, collaboration_id));
   for (Resource& a : all) {
     if (a.name == name) return std::optional<Resource>(std::move(a));
   }
@@ -553,7 +540,7 @@ absl::StatusOr<Json> CleanRoomsService::ListSchemas(Ctx& ctx, const Json& in) {
                                                              Str(in, "collaborationIdentifier")));
     if (!want.empty() && want != "TABLE") return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<Resource> associations,
-                     SchemaAssociations(tx, v.collaboration.id));
+                     ActiveAssociations(tx, v.collaboration.id));
     for (const Resource& a : associations) {
       ASSIGN_OR_RETURN(Json summary, SchemaFor(tx, a, v.collaboration, nullptr));
       items.push_back({a.create_time_ms, a.id, std::move(summary)});

@@ -3,8 +3,8 @@
 // Routing, request binding and validation against the service model come from
 // apimodel::ModeledRestJsonService; this class implements the operations: collaborations and
 // their members, memberships, configured tables and their analysis rules, configured table
-// associations and their collaboration rules, schemas, analysis templates and tags. Model
-// operations not implemented here answer 501 NotImplementedException.
+// associations and their collaboration rules, schemas, analysis templates, protected queries
+// and tags. Model operations not implemented here answer 501 NotImplementedException.
 //
 // Multi-party semantics (docs/aws-compatibility.md has the details):
 //  - the caller's account comes from its access key; every view is the caller's own
@@ -12,12 +12,20 @@
 //  - a collaboration is visible to its creator and to members that are INVITED or ACTIVE;
 //    to anyone else it does not exist (ResourceNotFoundException, the same answer as for an
 //    unknown id), and the same holds for another account's membership, configured table,
-//    association or template;
+//    association, template or protected query;
 //  - schemas and collaboration analysis templates are visible to ACTIVE members;
 //  - only the creator may update or delete a collaboration or remove members.
 // Every change is recorded in the audit trail (ResourceStore events), readable by members
 // through GET /collaborations/{id}/events (shared events) and by each account for its own
 // account-private resources through GET /events.
+//
+// Protected queries (protected_queries.cc): StartProtectedQuery resolves the query (the SQL,
+// or an analysis template with its parameters), where its results go (the request's
+// resultConfiguration, else the membership's default) and every table the collaboration
+// offers, and has the ProtectedQueryRunner check it against the analysis rules before anything
+// is stored. An accepted query is recorded SUBMITTED and returned at once; a QueryExecutor runs
+// it on a worker thread, and the service records STARTED and then SUCCESS, FAILED, CANCELLED or
+// TIMED_OUT. Queries are private to the querier's account.
 #ifndef CLEANROOM_CLEANROOMS_CLEANROOMS_SERVICE_H_
 #define CLEANROOM_CLEANROOMS_CLEANROOMS_SERVICE_H_
 
@@ -26,6 +34,8 @@
 
 #include "absl/status/statusor.h"
 #include "apimodel/modeled_rest_json_service.h"
+#include "cleanrooms/query_executor.h"
+#include "cleanrooms/query_runner.h"
 #include "cleanrooms/resource_store.h"
 #include "common/clock.h"
 #include "glue/catalog.h"
@@ -36,9 +46,28 @@ namespace cleanroom::cleanrooms {
 
 class CleanRoomsService final : public apimodel::ModeledRestJsonService {
  public:
-  // None of the arguments is owned; all must outlive the service.
+  // None of the arguments is owned; all must outlive the service. `runner` checks and runs
+  // protected queries; without one (nullptr) StartProtectedQuery answers 501
+  // NotImplementedException. `query_options` bounds how many queries run at once, how many may
+  // wait, and how long one may run.
   CleanRoomsService(ResourceStore* store, glue::Catalog* catalog, iam::RoleAuthorizer* authorizer,
-                    const Clock* clock);
+                    const Clock* clock, ProtectedQueryRunner* runner = nullptr,
+                    QueryExecutorOptions query_options = {});
+  // Shuts down (see Shutdown).
+  ~CleanRoomsService() override;
+
+  // Ends the protected queries that a previous process left unfinished: SUBMITTED and STARTED
+  // ones become FAILED (error code SERVER_RESTARTED), CANCELLING ones CANCELLED. Call once at
+  // startup, before the service answers requests. Returns how many queries it ended.
+  absl::StatusOr<int> RecoverInterruptedQueries();
+
+  // Stops protected queries: waiting ones end FAILED (SERVER_SHUTDOWN), running ones are
+  // cancelled and end FAILED (or CANCELLED if their querier had asked for it); then joins the
+  // worker threads. Later StartProtectedQuery calls fail with kUnavailable. Idempotent.
+  void Shutdown();
+
+  // Blocks until no protected query is waiting or running (tests).
+  void WaitForQueriesForTest();
 
  private:
   using Json = nlohmann::json;
@@ -99,6 +128,22 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   absl::StatusOr<Json> ListTagsForResource(Ctx& ctx, const Json& in);
   absl::StatusOr<Json> ListEvents(Ctx& ctx, const Json& in);
 
+  // Protected queries (protected_queries.cc).
+  absl::StatusOr<Json> StartProtectedQuery(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetProtectedQuery(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListProtectedQueries(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdateProtectedQuery(Ctx& ctx, const Json& in);
+  // The executor's callbacks: OnQueryStart records STARTED (false if the query is no longer
+  // SUBMITTED, e.g. its querier cancelled it); OnQueryEnd records the final state.
+  bool OnQueryStart(const std::string& query_id);
+  void OnQueryEnd(const std::string& query_id, const QueryEnd& end);
+  // Called once for every protected query that has reached a final state (SUCCESS, FAILED,
+  // CANCELLED or TIMED_OUT), after that state is committed and outside any transaction,
+  // whichever way it got there: on a worker, on cancelling a query that had not started, at
+  // shutdown, or at recovery after a restart. This is where query logs will be written (for
+  // members whose query logging is ENABLED); for now it does nothing.
+  void OnQueryFinished(const Resource& query);
+
   // Configured audience model associations (Clean Rooms ML, templates.cc): this server has no
   // Clean Rooms ML, so there are never any; the reads answer as AWS does for a collaboration
   // or membership without them, and creating one is 501 NotImplementedException.
@@ -126,6 +171,8 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   glue::Catalog* catalog_;
   iam::RoleAuthorizer* authorizer_;
   const Clock* clock_;
+  ProtectedQueryRunner* runner_;
+  std::unique_ptr<QueryExecutor> executor_;  // null without a runner
 };
 
 }  // namespace cleanroom::cleanrooms

@@ -102,6 +102,8 @@ class CancelSignal {
   std::vector<std::function<void()>> callbacks_;
 };
 
+// Implementations must be thread-safe: the service calls Check on request threads and Run on
+// its worker threads, several at a time.
 class ProtectedQueryRunner {
  public:
   virtual ~ProtectedQueryRunner() = default;

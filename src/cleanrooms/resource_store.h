@@ -43,6 +43,8 @@ inline constexpr std::string_view kAssociation = "association";
 // id = "<association id>/<rule type>", parent = association id.
 inline constexpr std::string_view kAssociationRule = "association_rule";
 inline constexpr std::string_view kAnalysisTemplate = "analysis_template";
+// Account-private: account_id = the querier, membership_id = its membership.
+inline constexpr std::string_view kProtectedQuery = "protected_query";
 
 struct Resource {
   std::string kind;

@@ -231,6 +231,34 @@ absl::StatusOr<std::vector<Resource>> Members(ResourceStore::Tx& tx,
   return tx.List(kMember, Filter{.collaboration_id = std::string(collaboration_id)});
 }
 
+absl::StatusOr<std::vector<Resource>> ActiveAssociations(ResourceStore::Tx& tx,
+                                                         std::string_view collaboration_id) {
+  ASSIGN_OR_RETURN(std::vector<Resource> all,
+                   tx.List(kAssociation, Filter{.collaboration_id = std::string(collaboration_id)}));
+  std::vector<Resource> out;
+  for (Resource& a : all) {
+    ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
+    if (ms && ms->status == "ACTIVE") out.push_back(std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,
+                                                      std::string_view collaboration_id,
+                                                      std::string_view arn) {
+  std::optional<ParsedArn> parsed = ParseCleanRoomsArn(arn);
+  if (!parsed || parsed->path.size() != 4 || parsed->path[0] != "membership" ||
+      parsed->path[2] != "analysistemplate") {
+    return std::optional<Resource>();
+  }
+  ASSIGN_OR_RETURN(std::optional<Resource> t, tx.Get(kAnalysisTemplate, parsed->path[3]));
+  if (!t || t->collaboration_id != collaboration_id || t->membership_id != parsed->path[1] ||
+      t->account_id != parsed->account) {
+    return std::optional<Resource>();
+  }
+  return t;
+}
+
 Event MakeEvent(int64_t now_ms, std::string_view account, std::string_view collaboration_id,
                 bool shared, std::string_view operation, std::string_view resource_type,
                 std::string_view resource_id, Json details) {

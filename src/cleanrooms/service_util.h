@@ -124,6 +124,16 @@ absl::StatusOr<Resource> ActiveOwnMembership(ResourceStore::Tx& tx, std::string_
 absl::StatusOr<std::vector<Resource>> Members(ResourceStore::Tx& tx,
                                               std::string_view collaboration_id);
 
+// The associations of a collaboration that its members see as schemas and may query: those
+// whose membership is ACTIVE. Newest first.
+absl::StatusOr<std::vector<Resource>> ActiveAssociations(ResourceStore::Tx& tx,
+                                                         std::string_view collaboration_id);
+
+// The analysis template (of any member) of `collaboration_id` that `arn` names, or nullopt.
+absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,
+                                                      std::string_view collaboration_id,
+                                                      std::string_view arn);
+
 // An audit event for a change made now by `account`.
 Event MakeEvent(int64_t now_ms, std::string_view account, std::string_view collaboration_id,
                 bool shared, std::string_view operation, std::string_view resource_type,

@@ -1,4 +1,4 @@
-// Analysis templates, tags, the audit trail, and the service's operation table.
+// Analysis templates, tags, and the audit trail.
 #include <algorithm>
 #include <cctype>
 
@@ -57,13 +57,9 @@ absl::StatusOr<Resource> OwnTemplate(ResourceStore::Tx& tx, const Resource& memb
 // The schema names (association names) of the collaboration's active members.
 absl::StatusOr<std::vector<std::string>> SchemaNames(ResourceStore::Tx& tx,
                                                      const std::string& collaboration_id) {
-  ASSIGN_OR_RETURN(std::vector<Resource> all,
-                   tx.List(kAssociation, Filter{.collaboration_id = collaboration_id}));
+  ASSIGN_OR_RETURN(std::vector<Resource> active, ActiveAssociations(tx, collaboration_id));
   std::vector<std::string> names;
-  for (const Resource& a : all) {
-    ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
-    if (ms && ms->status == "ACTIVE") names.push_back(a.name);
-  }
+  for (const Resource& a : active) names.push_back(a.name);
   return names;
 }
 
@@ -224,27 +220,6 @@ absl::StatusOr<Json> CleanRoomsService::DeleteAnalysisTemplate(Ctx& ctx, const J
   }));
   return Json::object();
 }
-
-namespace {
-
-// The template an ARN names within `collaboration_id`, or nullopt.
-absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,
-                                                      const std::string& collaboration_id,
-                                                      std::string_view arn) {
-  std::optional<ParsedArn> parsed = ParseCleanRoomsArn(arn);
-  if (!parsed || parsed->path.size() != 4 || parsed->path[0] != "membership" ||
-      parsed->path[2] != "analysistemplate") {
-    return std::optional<Resource>();
-  }
-  ASSIGN_OR_RETURN(std::optional<Resource> t, tx.Get(kAnalysisTemplate, parsed->path[3]));
-  if (!t || t->collaboration_id != collaboration_id || t->membership_id != parsed->path[1] ||
-      t->account_id != parsed->account) {
-    return std::optional<Resource>();
-  }
-  return t;
-}
-
-}  // namespace
 
 absl::StatusOr<Json> CleanRoomsService::GetCollaborationAnalysisTemplate(Ctx& ctx, const Json& in) {
   Json out;
@@ -454,76 +429,6 @@ absl::StatusOr<Json> CleanRoomsService::ListAudienceModelAssociations(Ctx& ctx, 
     return OwnMembership(tx, ctx.caller.account_id, Str(in, "membershipIdentifier")).status();
   }));
   return Json{{"configuredAudienceModelAssociationSummaries", Json::array()}};
-}
-
-// --- The operation table -----------------------------------------------------------------------
-
-CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
-                                     iam::RoleAuthorizer* authorizer, const Clock* clock)
-    : apimodel::ModeledRestJsonService(apimodel::CleanRoomsModel()),
-      store_(store),
-      catalog_(catalog),
-      authorizer_(authorizer),
-      clock_(clock) {
-#define CLEANROOMS_BIND(op, method) \
-  Bind(op, [this](Ctx& ctx, const Json& in) { return method(ctx, in); })
-  CLEANROOMS_BIND("CreateCollaboration", CreateCollaboration);
-  CLEANROOMS_BIND("GetCollaboration", GetCollaboration);
-  CLEANROOMS_BIND("ListCollaborations", ListCollaborations);
-  CLEANROOMS_BIND("UpdateCollaboration", UpdateCollaboration);
-  CLEANROOMS_BIND("DeleteCollaboration", DeleteCollaboration);
-  CLEANROOMS_BIND("ListMembers", ListMembers);
-  CLEANROOMS_BIND("DeleteMember", DeleteMember);
-  CLEANROOMS_BIND("CreateMembership", CreateMembership);
-  CLEANROOMS_BIND("GetMembership", GetMembership);
-  CLEANROOMS_BIND("ListMemberships", ListMemberships);
-  CLEANROOMS_BIND("UpdateMembership", UpdateMembership);
-  CLEANROOMS_BIND("DeleteMembership", DeleteMembership);
-  CLEANROOMS_BIND("CreateConfiguredTable", CreateConfiguredTable);
-  CLEANROOMS_BIND("GetConfiguredTable", GetConfiguredTable);
-  CLEANROOMS_BIND("ListConfiguredTables", ListConfiguredTables);
-  CLEANROOMS_BIND("UpdateConfiguredTable", UpdateConfiguredTable);
-  CLEANROOMS_BIND("DeleteConfiguredTable", DeleteConfiguredTable);
-  CLEANROOMS_BIND("CreateConfiguredTableAnalysisRule", CreateConfiguredTableAnalysisRule);
-  CLEANROOMS_BIND("GetConfiguredTableAnalysisRule", GetConfiguredTableAnalysisRule);
-  CLEANROOMS_BIND("UpdateConfiguredTableAnalysisRule", UpdateConfiguredTableAnalysisRule);
-  CLEANROOMS_BIND("DeleteConfiguredTableAnalysisRule", DeleteConfiguredTableAnalysisRule);
-  CLEANROOMS_BIND("CreateConfiguredTableAssociation", CreateConfiguredTableAssociation);
-  CLEANROOMS_BIND("GetConfiguredTableAssociation", GetConfiguredTableAssociation);
-  CLEANROOMS_BIND("ListConfiguredTableAssociations", ListConfiguredTableAssociations);
-  CLEANROOMS_BIND("UpdateConfiguredTableAssociation", UpdateConfiguredTableAssociation);
-  CLEANROOMS_BIND("DeleteConfiguredTableAssociation", DeleteConfiguredTableAssociation);
-  CLEANROOMS_BIND("CreateConfiguredTableAssociationAnalysisRule", CreateAssociationRule);
-  CLEANROOMS_BIND("GetConfiguredTableAssociationAnalysisRule", GetAssociationRule);
-  CLEANROOMS_BIND("UpdateConfiguredTableAssociationAnalysisRule", UpdateAssociationRule);
-  CLEANROOMS_BIND("DeleteConfiguredTableAssociationAnalysisRule", DeleteAssociationRule);
-  CLEANROOMS_BIND("ListSchemas", ListSchemas);
-  CLEANROOMS_BIND("GetSchema", GetSchema);
-  CLEANROOMS_BIND("BatchGetSchema", BatchGetSchema);
-  CLEANROOMS_BIND("GetSchemaAnalysisRule", GetSchemaAnalysisRule);
-  CLEANROOMS_BIND("BatchGetSchemaAnalysisRule", BatchGetSchemaAnalysisRule);
-  CLEANROOMS_BIND("CreateAnalysisTemplate", CreateAnalysisTemplate);
-  CLEANROOMS_BIND("GetAnalysisTemplate", GetAnalysisTemplate);
-  CLEANROOMS_BIND("ListAnalysisTemplates", ListAnalysisTemplates);
-  CLEANROOMS_BIND("UpdateAnalysisTemplate", UpdateAnalysisTemplate);
-  CLEANROOMS_BIND("DeleteAnalysisTemplate", DeleteAnalysisTemplate);
-  CLEANROOMS_BIND("GetCollaborationAnalysisTemplate", GetCollaborationAnalysisTemplate);
-  CLEANROOMS_BIND("ListCollaborationAnalysisTemplates", ListCollaborationAnalysisTemplates);
-  CLEANROOMS_BIND("BatchGetCollaborationAnalysisTemplate", BatchGetCollaborationAnalysisTemplate);
-  CLEANROOMS_BIND("TagResource", TagResource);
-  CLEANROOMS_BIND("UntagResource", UntagResource);
-  CLEANROOMS_BIND("ListTagsForResource", ListTagsForResource);
-  CLEANROOMS_BIND("GetCollaborationConfiguredAudienceModelAssociation",
-                  GetCollaborationAudienceModelAssociation);
-  CLEANROOMS_BIND("ListCollaborationConfiguredAudienceModelAssociations",
-                  ListCollaborationAudienceModelAssociations);
-  CLEANROOMS_BIND("GetConfiguredAudienceModelAssociation", GetAudienceModelAssociation);
-  CLEANROOMS_BIND("ListConfiguredAudienceModelAssociations", ListAudienceModelAssociations);
-#undef CLEANROOMS_BIND
-  BindExtension("GET", "/collaborations/{collaborationIdentifier}/events", "ListEvents",
-                [this](Ctx& ctx, const Json& in) { return ListEvents(ctx, in); });
-  BindExtension("GET", "/events", "ListAccountEvents",
-                [this](Ctx& ctx, const Json& in) { return ListEvents(ctx, in); });
 }
 
 }  // namespace cleanroom::cleanrooms

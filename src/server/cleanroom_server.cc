@@ -170,9 +170,17 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
   state->frontend->AddService(std::make_unique<glue::GlueService>(
       state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
   state->cleanrooms_store = std::make_unique<cleanrooms::ResourceStore>(state->db.get());
-  state->frontend->AddService(std::make_unique<cleanrooms::CleanRoomsService>(
+  auto cleanrooms_service = std::make_unique<cleanrooms::CleanRoomsService>(
       state->cleanrooms_store.get(), state->glue_catalog.get(), state->role_authorizer.get(),
-      &SystemClock()));
+      &SystemClock(), config.query_runner, config.protected_queries);
+  ASSIGN_OR_RETURN(int unfinished, cleanrooms_service->RecoverInterruptedQueries());
+  if (unfinished > 0) {
+    Log(LogLevel::kWarning,
+        "protected queries left unfinished by the previous shutdown were ended (FAILED, or "
+        "CANCELLED if they were being cancelled)",
+        {{"queries", unfinished}});
+  }
+  state->frontend->AddService(std::move(cleanrooms_service));
 
   Frontend* frontend = state->frontend.get();
   ASSIGN_OR_RETURN(state->http,

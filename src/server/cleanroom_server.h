@@ -7,6 +7,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cleanrooms/query_executor.h"
+#include "cleanrooms/query_runner.h"
 #include "http/server.h"
 
 namespace cleanroom::server {
@@ -15,6 +17,11 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   std::string data_dir = "./data";
   http::ServerOptions http;  // host/port are taken from `listen`
+  // The engine that checks and runs Clean Rooms protected queries (not owned; must outlive the
+  // server). Without one, StartProtectedQuery answers 501 NotImplementedException.
+  cleanrooms::ProtectedQueryRunner* query_runner = nullptr;
+  // How many protected queries run at once, how many may wait, how long one may run.
+  cleanrooms::QueryExecutorOptions protected_queries;
 };
 
 class CleanroomServer {

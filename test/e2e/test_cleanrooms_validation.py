@@ -7,7 +7,8 @@ account; a tagged union with two keys, sent raw, is refused; invalid analysis ru
 refused; an association's role must trust cleanrooms.amazonaws.com and grant Glue and S3 read
 access, else AccessDeniedException names what is missing; deletes out of order are
 ConflictException; 250 collaborations page through the CLI and boto3, each exactly once, as do
-the other List operations; operations not implemented yet answer 501 NotImplementedException.
+the other List operations; operations not implemented yet answer 501 NotImplementedException,
+as does StartProtectedQuery (after checking the request) on a server without a query engine.
 """
 
 import json
@@ -457,6 +458,35 @@ class NotImplementedTest(CleanRoomsValidationBase):
         self.assertEqual(rest_json_error_code(headers, body), "NotImplementedException")
         self.assertTrue(json.loads(body).get("message"), body)
         self.server.assert_healthy()
+
+    def test_protected_queries_without_a_query_engine(self):
+        """This server runs without a query engine: StartProtectedQuery checks the request and
+        then answers 501; the other protected query operations answer as for no queries."""
+        res = self.aws("cleanrooms", "start-protected-query", "--membership-identifier", self.mid,
+                       "--type", "SQL", "--sql-parameters",
+                       '{"queryString": "SELECT COUNT(*) FROM t"}', "--result-configuration",
+                       '{"outputConfiguration": {"s3": {"resultFormat": "CSV", '
+                       '"bucket": "results", "keyPrefix": "q/"}}}')
+        self.assertEqual(res.returncode, 255, res)
+        self.assertIn("An error occurred (NotImplementedException) when calling the "
+                      "StartProtectedQuery operation", res.stderr)
+        self.assertIn("query engine", res.stderr)
+        # The request is checked first: this membership has no default result configuration.
+        err = call_error(self.cr.start_protected_query, membershipIdentifier=self.mid,
+                         type="SQL", sqlParameters={"queryString": "SELECT 1"})
+        self.assertEqual((err["code"], err["status"]), ("ValidationException", 400), err)
+        self.assertIn("--result-configuration", err["message"])
+
+        self.assertEqual(self.cr.list_protected_queries(membershipIdentifier=self.mid)[
+            "protectedQueries"], [])
+        self.assertClientError(self.cr.get_protected_query, "ResourceNotFoundException", 404,
+                               membershipIdentifier=self.mid, protectedQueryIdentifier=random_id())
+        self.assertClientError(self.cr.update_protected_query, "ResourceNotFoundException", 404,
+                               membershipIdentifier=self.mid, protectedQueryIdentifier=random_id(),
+                               targetStatus="CANCELLED")
+        other = self.server.client("cleanrooms", self.y.account)
+        self.assertClientError(other.list_protected_queries, "ResourceNotFoundException", 404,
+                               membershipIdentifier=self.mid)
 
     def test_audience_model_associations_read_as_none(self):
         """Clean Rooms ML is not offered: the reads answer as for a collaboration without any
