@@ -185,6 +185,26 @@ LogStream StreamFromRow(const Statement& s) {
   return st;
 }
 
+absl::Status DeletionProtected() {
+  return AwsError(absl::StatusCode::kFailedPrecondition, "ValidationException",
+                  "Deletion protection is enabled for this log group; turn it off with "
+                  "PutLogGroupDeletionProtection before deleting the group or its streams.",
+                  400);
+}
+
+// The id of a group whose data may be deleted: NotFound if there is no such group,
+// DeletionProtected while its deletion protection is on.
+absl::StatusOr<int64_t> FindDeletableGroupId(Connection& c, const std::string& account_id,
+                                             const std::string& name) {
+  ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT id, deletion_protection FROM log_groups "
+                                          "WHERE account_id = ? AND name = ?"));
+  s.Bind(1, account_id).Bind(2, name);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return LogGroupNotFound();
+  if (s.ColumnInt(1) != 0) return DeletionProtected();
+  return s.ColumnInt(0);
+}
+
 constexpr char kGroupColumns[] =
     "name, creation_time_ms, stored_bytes, log_group_class, deletion_protection";
 constexpr char kStreamColumns[] =
@@ -225,21 +245,22 @@ absl::Status LogStore::CreateLogGroup(const std::string& account_id, const std::
 absl::Status LogStore::DeleteLogGroup(const std::string& account_id, const std::string& name) {
   RETURN_IF_ERROR(ValidateLogGroupName(name));
   return db_->Write([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT id, deletion_protection FROM log_groups "
-                                            "WHERE account_id = ? AND name = ?"));
-    s.Bind(1, account_id).Bind(2, name);
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return LogGroupNotFound();
-    int64_t id = s.ColumnInt(0);
-    if (s.ColumnInt(1) != 0) {
-      return AwsError(absl::StatusCode::kFailedPrecondition, "ValidationException",
-                      "Deletion protection is enabled for this log group; it cannot be deleted.",
-                      400);
-    }
+    ASSIGN_OR_RETURN(int64_t id, FindDeletableGroupId(c, account_id, name));
     ASSIGN_OR_RETURN(Statement events, c.Prepare("DELETE FROM log_events WHERE group_id = ?"));
     RETURN_IF_ERROR(events.Bind(1, id).Run());
     ASSIGN_OR_RETURN(Statement group, c.Prepare("DELETE FROM log_groups WHERE id = ?"));
     return group.Bind(1, id).Run();
+  });
+}
+
+absl::Status LogStore::SetDeletionProtection(const std::string& account_id, const std::string& name,
+                                             bool enabled) {
+  RETURN_IF_ERROR(ValidateLogGroupName(name));
+  return db_->Write([&](Connection& c) -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t id, FindGroupId(c, account_id, name));
+    ASSIGN_OR_RETURN(Statement s,
+                     c.Prepare("UPDATE log_groups SET deletion_protection = ? WHERE id = ?"));
+    return s.Bind(1, int64_t{enabled ? 1 : 0}).Bind(2, id).Run();
   });
 }
 
@@ -328,7 +349,7 @@ absl::Status LogStore::DeleteLogStream(const std::string& account_id, const std:
   RETURN_IF_ERROR(ValidateLogGroupName(group));
   RETURN_IF_ERROR(ValidateLogStreamName(stream));
   return db_->Write([&](Connection& c) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t group_id, FindGroupId(c, account_id, group));
+    ASSIGN_OR_RETURN(int64_t group_id, FindDeletableGroupId(c, account_id, group));
     ASSIGN_OR_RETURN(Statement s, c.Prepare("SELECT id, stored_bytes FROM log_streams "
                                             "WHERE group_id = ? AND name = ?"));
     s.Bind(1, group_id).Bind(2, stream);

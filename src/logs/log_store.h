@@ -153,6 +153,9 @@ class LogStore {
   // Deletes the group with its streams and events. NotFound if there is none;
   // kFailedPrecondition (ValidationException) while deletion protection is on.
   absl::Status DeleteLogGroup(const std::string& account_id, const std::string& name);
+  // Turns the group's deletion protection on or off. NotFound if there is no such group.
+  absl::Status SetDeletionProtection(const std::string& account_id, const std::string& name,
+                                     bool enabled);
   absl::StatusOr<LogGroup> GetLogGroup(const std::string& account_id, const std::string& name);
   // The account's groups in ascending byte order of name, filtered by `query`.
   absl::StatusOr<Page<LogGroup>> DescribeLogGroups(const std::string& account_id,
@@ -163,7 +166,8 @@ class LogStore {
   // NotFound if the group does not exist; AlreadyExists if the stream does.
   absl::Status CreateLogStream(const std::string& account_id, const std::string& group,
                                const std::string& stream);
-  // Deletes the stream and its events.
+  // Deletes the stream and its events. kFailedPrecondition (ValidationException) while the
+  // group's deletion protection is on.
   absl::Status DeleteLogStream(const std::string& account_id, const std::string& group,
                                const std::string& stream);
   // The group's streams in the query's order (ties on event time broken by name).

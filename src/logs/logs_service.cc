@@ -253,6 +253,17 @@ void LogsService::RegisterGroupOperations() {
     RETURN_IF_ERROR(store_->DeleteLogGroup(ctx.caller.account_id, name));
     return json::object();
   });
+  Register("PutLogGroupDeletionProtection",
+           [this](CallContext& ctx, const json& raw) -> absl::StatusOr<json> {
+             Input in(raw);
+             ASSIGN_OR_RETURN(std::string id, in.RequiredString("logGroupIdentifier"));
+             ASSIGN_OR_RETURN(std::string group,
+                              GroupFromIdentifier(ctx, id, "logGroupIdentifier"));
+             ASSIGN_OR_RETURN(std::optional<bool> enabled, in.Bool("deletionProtectionEnabled"));
+             if (!enabled) return MissingMember("deletionProtectionEnabled");
+             RETURN_IF_ERROR(store_->SetDeletionProtection(ctx.caller.account_id, group, *enabled));
+             return json::object();
+           });
   Register("DescribeLogGroups", [this](CallContext& ctx, const json& raw) -> absl::StatusOr<json> {
     Input in(raw);
     DescribeLogGroupsQuery query;

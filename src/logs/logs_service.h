@@ -1,7 +1,8 @@
 // Amazon CloudWatch Logs (awsJson1_1, signing name "logs", X-Amz-Target
 // "Logs_20140328.<Operation>") on top of LogStore: CreateLogGroup, DeleteLogGroup,
-// DescribeLogGroups, CreateLogStream, DeleteLogStream, DescribeLogStreams, PutLogEvents,
-// GetLogEvents and FilterLogEvents. Each account sees only its own log groups.
+// PutLogGroupDeletionProtection, DescribeLogGroups, CreateLogStream, DeleteLogStream,
+// DescribeLogStreams, PutLogEvents, GetLogEvents and FilterLogEvents. Each account sees only
+// its own log groups.
 //
 // Requests are checked against the model's types and constraints. A member of the wrong JSON
 // type is SerializationException; every other bad input is InvalidParameterException with

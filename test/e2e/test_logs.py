@@ -230,6 +230,22 @@ class LogsCliTest(ServerTestCase):
         self.assertIn("ResourceNotFoundException", err)
         self.assertIn("The specified log group does not exist.", err)
 
+    def test_deletion_protection(self):
+        group = f"/e2e/keep/{harness.unique_name('k')}"
+        self.aws("create-log-group", "--log-group-name", group, "--deletion-protection-enabled")
+        self.aws("create-log-stream", "--log-group-name", group, "--log-stream-name", "s")
+        g = self.aws_json("describe-log-groups", "--log-group-name-prefix", group)["logGroups"][0]
+        self.assertTrue(g["deletionProtectionEnabled"])
+        self.assertIn("ValidationException",
+                      self.aws_error("delete-log-group", "--log-group-name", group))
+        self.assertIn("ValidationException", self.aws_error(
+            "delete-log-stream", "--log-group-name", group, "--log-stream-name", "s"))
+        self.aws("put-log-group-deletion-protection", "--log-group-identifier", group,
+                 "--no-deletion-protection-enabled")
+        self.aws("delete-log-group", "--log-group-name", group)
+        self.assertEqual(self.aws_json("describe-log-groups", "--log-group-name-prefix",
+                                       group)["logGroups"], [])
+
 
 class LogsBoto3Test(ServerTestCase):
     """boto3: paginators, error shapes, and two accounts kept apart."""

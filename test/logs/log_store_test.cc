@@ -282,6 +282,17 @@ TEST_F(LogStoreTest, DeletionProtectionBlocksDelete) {
   absl::StatusOr<LogGroup> g = store().GetLogGroup(kAccountA, "keep");
   ASSERT_TRUE(g.ok());
   EXPECT_TRUE(g->deletion_protection);
+  // Its streams are protected too.
+  Stream("keep", "s");
+  EXPECT_EQ(CodeOf(store().DeleteLogStream(kAccountA, "keep", "s")), "ValidationException");
+
+  ExpectError(store().SetDeletionProtection(kAccountB, "keep", false), "ResourceNotFoundException",
+              kNotFoundGroup);
+  ASSERT_TRUE(store().SetDeletionProtection(kAccountA, "keep", false).ok());
+  EXPECT_TRUE(store().DeleteLogStream(kAccountA, "keep", "s").ok());
+  EXPECT_TRUE(store().DeleteLogGroup(kAccountA, "keep").ok());
+  ExpectError(store().SetDeletionProtection(kAccountA, "keep", true), "ResourceNotFoundException",
+              kNotFoundGroup);
 }
 
 // ---- Log streams --------------------------------------------------------------------------

@@ -116,6 +116,22 @@ TEST_F(LogsServiceTest, CreateLogGroupOptions) {
   Error("DeleteLogGroup", {{"logGroupName", "cold"}}, "ValidationException");
   // Nothing was created by the refused requests.
   EXPECT_EQ(Ok("DescribeLogGroups", json::object())["logGroups"].size(), 1u);
+
+  EXPECT_EQ(Error("PutLogGroupDeletionProtection", {{"logGroupIdentifier", "cold"}},
+                  "InvalidParameterException"),
+            "1 validation error detected: Value null at 'deletionProtectionEnabled' failed to "
+            "satisfy constraint: Member must not be null");
+  Error("PutLogGroupDeletionProtection",
+        {{"logGroupIdentifier", "cold"}, {"deletionProtectionEnabled", false}},
+        "ResourceNotFoundException", kAccountB);
+  EXPECT_EQ(Ok("PutLogGroupDeletionProtection",
+               {{"logGroupIdentifier", "arn:aws:logs:eu-west-1:111111111111:log-group:cold"},
+                {"deletionProtectionEnabled", false}}),
+            json::object());
+  EXPECT_EQ(Ok("DescribeLogGroups", json::object())["logGroups"][0]["deletionProtectionEnabled"],
+            false);
+  Ok("DeleteLogGroup", {{"logGroupName", "cold"}});
+  EXPECT_EQ(Ok("DescribeLogGroups", json::object())["logGroups"], json::array());
 }
 
 TEST_F(LogsServiceTest, ValidationErrorsUseAwsWording) {
