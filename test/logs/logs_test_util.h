@@ -2,18 +2,13 @@
 #ifndef CLEANROOM_TEST_LOGS_LOGS_TEST_UTIL_H_
 #define CLEANROOM_TEST_LOGS_LOGS_TEST_UTIL_H_
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "common/aws_error.h"
 #include "common/clock.h"
-#include "gtest/gtest.h"
 #include "logs/log_store.h"
-#include "store/database.h"
-#include "store/schema.h"
+#include "store/temp_database.h"
 
 namespace cleanroom::logs::testing {
 
@@ -22,33 +17,16 @@ inline constexpr char kAccountB[] = "222222222222";
 // 2023-11-14T22:13:20Z, in milliseconds.
 inline constexpr int64_t kNowMs = 1700000000000;
 
-// A LogStore in a temporary directory, removed on destruction. `Reopen()` closes and reopens
-// the database (a server restart).
+// A LogStore on a database in a temporary directory, removed on destruction. `Reopen()`
+// closes and reopens the database (a server restart).
 class TempLogStore {
  public:
-  explicit TempLogStore(LogStoreLimits limits = {}) : limits_(limits) {
-    char tmpl[] = "/tmp/logs_test_XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) std::abort();
-    dir_ = tmpl;
-    Reopen();
-  }
-  ~TempLogStore() {
-    store_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  explicit TempLogStore(LogStoreLimits limits = {}) : limits_(limits) { Open(); }
 
   void Reopen() {
     store_.reset();
-    db_.reset();
-    auto db = store::Database::Open((dir_ / "meta.db").string(), store::SchemaMigrations());
-    if (!db.ok()) {
-      ADD_FAILURE() << db.status();
-      std::abort();
-    }
-    db_ = std::move(*db);
-    store_ = std::make_unique<LogStore>(db_.get(), &clock_, limits_);
+    database_.Reopen();
+    Open();
   }
 
   LogStore& store() { return *store_; }
@@ -57,10 +35,11 @@ class TempLogStore {
   void SetNowMs(int64_t ms) { clock_.SetMicros(ms * 1000); }
 
  private:
+  void Open() { store_ = std::make_unique<LogStore>(&database_.db(), &clock_, limits_); }
+
   LogStoreLimits limits_;
   FakeClock clock_{kNowMs * 1000};
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Database> db_;
+  store::testing::TempDatabase database_{"logs_test"};
   std::unique_ptr<LogStore> store_;
 };
 
