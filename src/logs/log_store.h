@@ -109,7 +109,7 @@ struct GetLogEventsResult {
 };
 
 struct FilterLogEventsQuery {
-  std::vector<std::string> log_stream_names;  // only these streams (unknown names match none)
+  std::vector<std::string> log_stream_names;  // only these streams; each must exist
   std::string log_stream_name_prefix;         // not allowed with log_stream_names
   std::optional<int64_t> start_time_ms;       // inclusive
   std::optional<int64_t> end_time_ms;         // inclusive
@@ -217,7 +217,8 @@ class LogStore {
                                                   const GetLogEventsQuery& query);
 
   // Events of the group's streams, interleaved in ascending (timestamp, sequence) order,
-  // that match the query. A page may hold fewer than `limit` events, even none, while
+  // that match the query. NotFound if the group, or a stream named in log_stream_names, does
+  // not exist. A page may hold fewer than `limit` events, even none, while
   // next_token is set (each call examines at most LogStoreLimits::filter_scan_rows events);
   // the search is over when next_token is empty.
   absl::StatusOr<Page<StoredLogEvent>> FilterLogEvents(const std::string& account_id,

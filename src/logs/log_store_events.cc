@@ -168,6 +168,9 @@ absl::StatusOr<Page<StoredLogEvent>> LogStore::FilterLogEvents(const std::string
   Page<StoredLogEvent> page;
   RETURN_IF_ERROR(db_->Read([&](Connection& c) -> absl::Status {
     ASSIGN_OR_RETURN(int64_t group_id, internal::FindGroupId(c, account_id, group));
+    for (const std::string& name : query.log_stream_names) {
+      RETURN_IF_ERROR(internal::FindStreamId(c, group_id, name).status());
+    }
     // CROSS JOIN keeps log_events as the outer loop, so rows come in index order.
     ASSIGN_OR_RETURN(Statement s,
                      c.Prepare("SELECT e.seq, e.timestamp_ms, e.ingestion_ms, e.message, st.name "

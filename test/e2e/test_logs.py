@@ -193,6 +193,10 @@ class LogsCliTest(ServerTestCase):
                              "--filter-pattern", "{ $.level = }")
         self.assertIn("InvalidParameterException", err)
         self.assertIn("Invalid filter pattern", err)
+        err = self.aws_error("filter-log-events", "--log-group-name", group,
+                             "--log-stream-names", "s", "no-such-stream")
+        self.assertIn("ResourceNotFoundException", err)
+        self.assertIn("The specified log stream does not exist.", err)
         err = self.aws_error("get-log-events", "--log-group-name", group, "--log-stream-name", "s",
                              "--next-token", "f/not-a-token")
         self.assertIn("InvalidParameterException", err)

@@ -746,7 +746,10 @@ TEST_F(FilterLogEventsTest, InterleavesStreamsInTimeOrder) {
 }
 
 TEST_F(FilterLogEventsTest, SelectsStreamsByNameOrPrefix) {
-  EXPECT_THAT(Messages(Filter({.log_stream_names = {"worker", "unknown"}}).items),
+  ExpectError(
+      store().FilterLogEvents(kAccountA, "g", {.log_stream_names = {"worker", "unknown"}}).status(),
+      "ResourceNotFoundException", kNotFoundStream);
+  EXPECT_THAT(Messages(Filter({.log_stream_names = {"worker"}}).items),
               ElementsAre(R"({"job": "load", "rows": 12})",
                           R"({"job": "load", "rows": 9000, "error": true})"));
   EXPECT_THAT(Messages(Filter({.log_stream_name_prefix = "api-"}).items),
