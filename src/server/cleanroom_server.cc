@@ -23,6 +23,8 @@
 #include "iam/iam_store.h"
 #include "iam/identity_store.h"
 #include "iam/role_authorizer.h"
+#include "logs/log_store.h"
+#include "logs/logs_service.h"
 #include "s3/blob_store.h"
 #include "s3/s3_metadata.h"
 #include "s3/s3_service.h"
@@ -49,6 +51,10 @@ struct CleanroomServer::State {
   // joins running crawls when it is destroyed).
   std::unique_ptr<glue::CrawlRunner> crawl_runner;
   std::unique_ptr<cleanrooms::ResourceStore> cleanrooms_store;
+  // CloudWatch Logs data: read through the Logs API, written by the API and by the server's
+  // own features (Clean Rooms query logs go through LogStore::Append). Created before the
+  // services so any of them may be handed this pointer.
+  std::unique_ptr<logs::LogStore> log_store;
   std::unique_ptr<Frontend> frontend;
   std::unique_ptr<http::Server> http;
 };
@@ -114,6 +120,8 @@ CleanroomServer::~CleanroomServer() { Shutdown(); }
 
 uint16_t CleanroomServer::port() const { return state_->http->port(); }
 
+logs::LogStore* CleanroomServer::log_store() const { return state_->log_store.get(); }
+
 void CleanroomServer::Shutdown() {
   if (state_ && state_->http) state_->http->Shutdown();
 }
@@ -159,6 +167,8 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
       std::make_unique<crawler::S3CrawlRunner>(state->s3_metadata.get(), state->blobs.get(),
                                                state->engine.get(), state->role_authorizer.get());
 
+  state->log_store = std::make_unique<logs::LogStore>(state->db.get(), &SystemClock());
+
   state->frontend = std::make_unique<Frontend>(state->identities.get(), &SystemClock());
   state->frontend->AddService(std::make_unique<sts::StsService>());
   state->iam = std::make_unique<iam::IamStore>(state->db.get());
@@ -169,6 +179,7 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
       std::make_unique<s3::S3Service>(state->s3_metadata.get(), state->blobs.get()));
   state->frontend->AddService(std::make_unique<glue::GlueService>(
       state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
+  state->frontend->AddService(std::make_unique<logs::LogsService>(state->log_store.get()));
   state->cleanrooms_store = std::make_unique<cleanrooms::ResourceStore>(state->db.get());
   auto cleanrooms_service = std::make_unique<cleanrooms::CleanRoomsService>(
       state->cleanrooms_store.get(), state->glue_catalog.get(), state->role_authorizer.get(),

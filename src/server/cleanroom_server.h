@@ -11,6 +11,10 @@
 #include "cleanrooms/query_runner.h"
 #include "http/server.h"
 
+namespace cleanroom::logs {
+class LogStore;
+}  // namespace cleanroom::logs
+
 namespace cleanroom::server {
 
 struct ServerConfig {
@@ -33,6 +37,10 @@ class CleanroomServer {
   ~CleanroomServer();
 
   uint16_t port() const;
+  // The server's CloudWatch Logs store (owned by the server, valid until it is destroyed).
+  // Server features that write logs for an account, such as Clean Rooms protected query logs,
+  // call LogStore::Append on it; what they write is then readable through the Logs API.
+  logs::LogStore* log_store() const;
   // Graceful stop (see http::Server::Shutdown).
   void Shutdown();
 

@@ -242,6 +242,45 @@ CREATE TABLE cr_events (
 CREATE INDEX cr_events_by_collaboration ON cr_events(collaboration_id, seq);
 CREATE INDEX cr_events_by_account ON cr_events(account_id, seq);
 )sql",
+      // 5: CloudWatch Logs. Groups per account, streams per group, events per stream; an event's
+      // seq is its store-wide sequence number (AUTOINCREMENT, so never reused) and orders events
+      // of equal timestamp. Events carry their group so a group can be searched by time.
+      R"sql(
+CREATE TABLE log_groups (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  creation_time_ms INTEGER NOT NULL,
+  log_group_class TEXT NOT NULL DEFAULT 'STANDARD',
+  deletion_protection INTEGER NOT NULL DEFAULT 0,
+  tags TEXT NOT NULL DEFAULT '{}',
+  stored_bytes INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (account_id, name)
+);
+CREATE TABLE log_streams (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id INTEGER NOT NULL REFERENCES log_groups(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  creation_time_ms INTEGER NOT NULL,
+  first_event_ms INTEGER,
+  last_event_ms INTEGER,
+  last_ingestion_ms INTEGER,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  stored_bytes INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (group_id, name)
+);
+CREATE INDEX log_streams_by_last_event ON log_streams(group_id, last_event_ms, name);
+CREATE TABLE log_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  group_id INTEGER NOT NULL,
+  stream_id INTEGER NOT NULL REFERENCES log_streams(id) ON DELETE CASCADE,
+  timestamp_ms INTEGER NOT NULL,
+  ingestion_ms INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX log_events_by_stream ON log_events(stream_id, timestamp_ms, seq);
+CREATE INDEX log_events_by_group ON log_events(group_id, timestamp_ms, seq);
+)sql",
   };
   return *migrations;
 }

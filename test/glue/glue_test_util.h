@@ -3,12 +3,9 @@
 #ifndef CLEANROOM_TEST_GLUE_GLUE_TEST_UTIL_H_
 #define CLEANROOM_TEST_GLUE_GLUE_TEST_UTIL_H_
 
-#include <stdlib.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,51 +16,35 @@
 #include "glue/crawl_runner.h"
 #include "gtest/gtest.h"
 #include "store/database.h"
-#include "store/schema.h"
+#include "store/temp_database.h"
 
 namespace cleanroom::glue::testing {
 
 inline constexpr char kAccountA[] = "111111111111";
 inline constexpr char kAccountB[] = "222222222222";
 
-// A catalog in a temporary directory, removed on destruction. `Reopen()` closes and reopens
-// the database (a server restart).
+// A catalog on a database in a temporary directory, removed on destruction. `Reopen()` closes
+// and reopens the database (a server restart).
 class TempCatalog {
  public:
-  explicit TempCatalog(CatalogLimits limits = {}) : limits_(limits) {
-    char tmpl[] = "/tmp/glue_test_XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) std::abort();
-    dir_ = tmpl;
-    Reopen();
-  }
-  ~TempCatalog() {
-    catalog_.reset();
-    db_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  explicit TempCatalog(CatalogLimits limits = {}) : limits_(limits) { Open(); }
 
   void Reopen() {
     catalog_.reset();
-    db_.reset();
-    auto db = store::Database::Open((dir_ / "meta.db").string(), store::SchemaMigrations());
-    if (!db.ok()) {
-      ADD_FAILURE() << db.status();
-      std::abort();
-    }
-    db_ = std::move(*db);
-    catalog_ = std::make_unique<Catalog>(db_.get(), &clock_, limits_);
+    database_.Reopen();
+    Open();
   }
 
   Catalog& catalog() { return *catalog_; }
   FakeClock& clock() { return clock_; }
-  store::Database& db() { return *db_; }
+  store::Database& db() { return database_.db(); }
 
  private:
+  void Open() { catalog_ = std::make_unique<Catalog>(&database_.db(), &clock_, limits_); }
+
   CatalogLimits limits_;
-  std::filesystem::path dir_;
   FakeClock clock_{1700000000LL * 1000000};
-  std::unique_ptr<store::Database> db_;
+  store::testing::TempDatabase database_{"glue_test"};
   std::unique_ptr<Catalog> catalog_;
 };
 
