@@ -491,6 +491,7 @@ class LineageBuilder {
   absl::StatusOr<std::vector<int>> Aggregate(duckdb::LogicalAggregate& agg) {
     ASSIGN_OR_RETURN(std::vector<int> scans, Visit(*agg.children[0]));
     ++out_->aggregations;
+    if (agg.grouping_sets.size() > 1) ++out_->multiple_grouping_sets;
     std::vector<Expr> groups;
     for (duckdb::idx_t i = 0; i < agg.groups.size(); ++i) {
       ASSIGN_OR_RETURN(Expr expr, Convert(*agg.groups[i]));
@@ -750,6 +751,17 @@ std::string ToEngineParameters(const std::string& sql) {
   return out;
 }
 
+// Where each result column is written in the outermost SELECT list, or empty when that is not
+// known: for a set operation, or when a `*` may expand to several columns.
+std::vector<Position> SelectListPositions(duckdb::QueryNode& node, const SyntaxSummary& syntax) {
+  duckdb::QueryNode* root = &node;
+  while (root->type == duckdb::QueryNodeType::CTE_NODE) root = root->Cast<duckdb::CTENode>().child.get();
+  if (root->type != duckdb::QueryNodeType::SELECT_NODE || !syntax.stars.empty()) return {};
+  std::vector<Position> out;
+  for (const auto& e : root->Cast<duckdb::SelectNode>().select_list) out.push_back(PositionOf(e->query_location));
+  return out;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(const std::string& name) {
@@ -827,6 +839,11 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
         return absl::InternalError(StrCat("cannot describe table ", table.name, ": ", result->GetError()));
       }
     }
+    // A result column that repeats a GROUP BY key is bound to the key, whose position is in the
+    // GROUP BY clause (or is the ordinal of `GROUP BY 1`); messages about the column as selected
+    // point at the SELECT list instead.
+    std::vector<Position> select_positions =
+        SelectListPositions(*parsed.statement->Cast<duckdb::SelectStatement>().node, out.syntax);
     absl::Status status;
     conn.context->RunFunctionInTransaction([&]() {
       duckdb::Planner planner(*conn.context);
@@ -845,6 +862,11 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
           return;
         }
         out.outputs.push_back({planner.names[i], *std::move(expr)});
+      }
+      if (select_positions.size() == out.outputs.size()) {
+        for (size_t i = 0; i < out.outputs.size(); ++i) {
+          if (select_positions[i]) out.outputs[i].expr.position = select_positions[i];
+        }
       }
     });
     conn.Rollback();

@@ -108,6 +108,7 @@ struct ResolvedQuery {
   std::vector<Expr> group_keys;   // GROUP BY keys of every aggregation
   std::vector<Expr> order_keys;   // ORDER BY keys (of the query and of DISTINCT ON)
   int aggregations = 0;           // aggregation steps (GROUP BY or aggregates without it)
+  int multiple_grouping_sets = 0;  // aggregation steps with GROUPING SETS, ROLLUP or CUBE
   int windows = 0;                // window steps
   int distincts = 0;              // DISTINCT steps
   int limits = 0;                 // LIMIT / OFFSET steps

@@ -200,6 +200,7 @@ class Checker {
     if (s.samples) return refuse("samples (TABLESAMPLE, USING SAMPLE)");
     if (s.qualify) return refuse("QUALIFY clauses");
     if (query_.unnests) return refuse("UNNEST calls");
+    if (query_.multiple_grouping_sets) return refuse("GROUPING SETS, ROLLUP and CUBE");
     if (!s.stars.empty()) {
       return refuse_(scans_[0].table,
                      StrCat("SELECT * is not allowed in ", what, " queries; name the columns"),
@@ -273,14 +274,9 @@ class Checker {
   }
 
   // Records the joins of the query; refuses outer joins and conditions on other columns.
-  absl::Status CheckJoins(Components* components, std::vector<const Expr*>* where_rest,
-                          std::map<int, std::set<int>>* adjacent) {
+  absl::Status CheckJoins(Components* components, std::vector<const Expr*>* where_rest) {
     auto record = [&](const std::set<std::pair<int, int>>& pairs) {
-      for (const auto& [a, b] : pairs) {
-        components->Unite(a, b);
-        (*adjacent)[a].insert(b);
-        (*adjacent)[b].insert(a);
-      }
+      for (const auto& [a, b] : pairs) components->Unite(a, b);
     };
     for (const engine::Join& join : query_.joins) {
       if (join.type != "INNER" && join.type != "CROSS") {
@@ -334,6 +330,18 @@ class Checker {
     }
     *where_rest = std::move(rest);
     return absl::OkStatus();
+  }
+
+  // True if scan `i` is joined, directly or through other tables, with another scan of a table
+  // the query runner owns (AWS, for joinRequired and LIST: "either directly or transitively").
+  bool JoinedWithRunnerTable(size_t i, Components* components) const {
+    for (size_t other = 0; other < scans_.size(); ++other) {
+      if (other != i && scans_[other].policy->owner_account_id == request_.querier_account_id &&
+          components->Find(other) == components->Find(i)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   absl::Status CheckConnected(Components* components) {
@@ -532,24 +540,19 @@ class Checker {
     }
     Components components(scans_.size());
     std::vector<const Expr*> rest;
-    std::map<int, std::set<int>> adjacent;
-    RETURN_IF_ERROR(CheckJoins(&components, &rest, &adjacent));
+    RETURN_IF_ERROR(CheckJoins(&components, &rest));
     for (const Expr* part : rest) {
       RETURN_IF_ERROR(AggregationExpr(*part, part->position, "filtered on"));
     }
     RETURN_IF_ERROR(CheckConnected(&components));
-    // joinRequired: a table of another member must be joined directly to one of the querier's.
+    // joinRequired: a table of another member must be joined with one of the query runner's.
     for (size_t i = 0; i < scans_.size(); ++i) {
       const ScanInfo& scan = scans_[i];
       if (!Agg(static_cast<int>(i)).join_required ||
           scan.policy->owner_account_id == request_.querier_account_id) {
         continue;
       }
-      bool joined = false;
-      for (int other : adjacent[static_cast<int>(i)]) {
-        joined |= scans_[other].policy->owner_account_id == request_.querier_account_id;
-      }
-      if (!joined) {
+      if (!JoinedWithRunnerTable(i, &components)) {
         return refuse_(scan.table,
                        "the rule requires the query runner to join this table with a table of "
                        "its own on a join column (joinRequired QUERY_RUNNER)",
@@ -639,8 +642,7 @@ class Checker {
     for (const Expr& key : query_.group_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
     Components components(scans_.size());
     std::vector<const Expr*> rest;
-    std::map<int, std::set<int>> adjacent;
-    RETURN_IF_ERROR(CheckJoins(&components, &rest, &adjacent));
+    RETURN_IF_ERROR(CheckJoins(&components, &rest));
     for (const Expr* part : rest) RETURN_IF_ERROR(ListFilter(*part, part->position));
     return CheckConnected(&components);
   }
