@@ -69,6 +69,12 @@ class SyntaxWalker {
       --silent_;
       RETURN_IF_ERROR(walked);
     }
+    for (const auto& modifier : node.modifiers) {
+      if (modifier->type != duckdb::ResultModifierType::ORDER_MODIFIER || silent_) continue;
+      for (const auto& order : modifier->Cast<duckdb::OrderModifier>().orders) {
+        out_->order_by.push_back(PositionOf(order.expression->query_location));
+      }
+    }
     absl::Status status;
     duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
         node, [&](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {

@@ -97,6 +97,7 @@ struct SyntaxSummary {
   int qualify = 0;               // QUALIFY clauses
   std::vector<Position> stars;   // `*` and COLUMNS(...)
   std::vector<Position> casts;   // CAST, TRY_CAST and `::`
+  std::vector<Position> order_by;  // ORDER BY keys of queries (not of aggregates or windows)
   std::vector<FunctionCall> functions;
 };
 

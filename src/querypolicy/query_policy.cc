@@ -45,6 +45,12 @@ bool IsArithmeticOperator(const std::string& name) {
   return name == "+" || name == "-" || name == "*" || name == "/";
 }
 
+// Operators a LIST query may use in its WHERE clause: arithmetic (AWS: "List queries can only use
+// mathematical operators") and LIKE / NOT LIKE.
+bool IsListOperator(const std::string& name) {
+  return IsArithmeticOperator(name) || name == "~~" || name == "!~~";
+}
+
 // Aggregates as written that AGGREGATION rules can allow (COUNT, SUM, AVG, with DISTINCT).
 bool IsRuleAggregateSpelling(const std::string& name) {
   return name == "count" || name == "count_star" || name == "sum" || name == "avg";
@@ -590,9 +596,11 @@ class Checker {
                    pos);
   }
 
-  // A WHERE condition of a LIST query: list columns compared with constants.
+  // A WHERE condition of a LIST query: list columns and constants, compared, combined with
+  // arithmetic and matched with LIKE.
   absl::Status ListFilter(const Expr& e, Position position) {
     Position pos = FirstPosition(e, position);
+    bool operands = false;
     switch (e.kind) {
       case Expr::Kind::kColumn:
         return ListColumn(e, pos, "filtered on");
@@ -602,26 +610,32 @@ class Checker {
       case Expr::Kind::kConjunction:
       case Expr::Kind::kOperator:
       case Expr::Kind::kCast:
-        for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
-        return absl::OkStatus();
+        operands = true;
+        break;
+      case Expr::Kind::kFunction:
+        operands = IsListOperator(e.name);
+        break;
       case Expr::Kind::kOther:
-        if (e.name == "BETWEEN") {
-          for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
-          return absl::OkStatus();
-        }
-        [[fallthrough]];
+        operands = e.name == "BETWEEN";
+        break;
       default:
-        return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants", pos);
+        break;
     }
+    if (!operands) {
+      return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants", pos);
+    }
+    for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
+    return absl::OkStatus();
   }
 
   absl::Status CheckList() {
     RETURN_IF_ERROR(CheckSimpleShape("LIST"));
     for (const auto& call : query_.syntax.functions) {
-      if (call.name == "~~" || call.name == "!~~") continue;  // LIKE / NOT LIKE in filters
+      if (call.is_operator && IsListOperator(call.name)) continue;
       return refuse_(scans_[0].table,
-                     StrCat("function ", call.name, " is not allowed; LIST queries list columns "
-                            "without computing on them"),
+                     StrCat(call.is_operator ? "operator " : "function ", call.name,
+                            " is not allowed; LIST queries may use only the operators +, -, *, / "
+                            "and LIKE, no functions"),
                      call.position);
     }
     if (!query_.syntax.casts.empty()) {
@@ -637,14 +651,35 @@ class Checker {
                      "columns: they list the overlap of the tables",
                      std::nullopt);
     }
+    if (!query_.distincts) {
+      return refuse_(scans_[0].table,
+                     "LIST queries must select with SELECT DISTINCT: they list each combination of "
+                     "values once",
+                     std::nullopt);
+    }
+    if (!query_.syntax.order_by.empty() || !query_.order_keys.empty()) {
+      return refuse_(scans_[0].table,
+                     "ORDER BY is not allowed in LIST queries, which are SELECT DISTINCT ... FROM "
+                     "... [INNER] JOIN ... ON ... [WHERE ...] [LIMIT ...]",
+                     query_.syntax.order_by.empty() ? std::nullopt : query_.syntax.order_by[0]);
+    }
     for (const auto& out : query_.outputs) RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
-    for (const Expr& key : query_.order_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "ordered by"));
     for (const Expr& key : query_.group_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
     Components components(scans_.size());
     std::vector<const Expr*> rest;
     RETURN_IF_ERROR(CheckJoins(&components, &rest));
     for (const Expr* part : rest) RETURN_IF_ERROR(ListFilter(*part, part->position));
-    return CheckConnected(&components);
+    RETURN_IF_ERROR(CheckConnected(&components));
+    for (size_t i = 0; i < scans_.size(); ++i) {
+      if (scans_[i].policy->owner_account_id == request_.querier_account_id) continue;
+      if (!JoinedWithRunnerTable(i, &components)) {
+        return refuse_(scans_[i].table,
+                       "LIST queries must join the table, directly or through other tables, with a "
+                       "table of the query runner: they list the overlap with the runner's data",
+                       std::nullopt);
+      }
+    }
+    return absl::OkStatus();
   }
 
   // ----- CUSTOM -----

@@ -2,6 +2,7 @@
 // query is resolved by the engine, checked by querypolicy::CheckQuery against the tables' rules
 // and, if allowed, executed over the case's rows with the decision's output constraints.
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -105,6 +106,13 @@ class PolicyCaseTest : public ::testing::TestWithParam<PolicyCase> {
 
 engine::Engine* PolicyCaseTest::engine_ = nullptr;
 
+// The directory of the case files: $CLEANROOM_POLICY_CASES_DIR when set (to try cases out without
+// rebuilding), otherwise test/policy_cases of the source tree.
+std::string CasesDirectory() {
+  const char* dir = std::getenv("CLEANROOM_POLICY_CASES_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : CLEANROOM_POLICY_CASES_DIR;
+}
+
 TEST_P(PolicyCaseTest, Verdict) {
   const PolicyCase& c = GetParam();
   ASSERT_TRUE(c.load_error.empty()) << c.load_error;
@@ -134,7 +142,7 @@ TEST_P(PolicyCaseTest, Verdict) {
                               << (c.ordered ? "" : "\n(compared as multisets)");
 }
 
-INSTANTIATE_TEST_SUITE_P(PolicyCases, PolicyCaseTest, ::testing::ValuesIn(LoadPolicyCases(CLEANROOM_POLICY_CASES_DIR)),
+INSTANTIATE_TEST_SUITE_P(PolicyCases, PolicyCaseTest, ::testing::ValuesIn(LoadPolicyCases(CasesDirectory())),
                          [](const ::testing::TestParamInfo<PolicyCase>& info) { return TestName(info.param); });
 
 }  // namespace
