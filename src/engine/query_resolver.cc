@@ -184,6 +184,10 @@ class SyntaxWalker {
         const std::string& id = expr->Cast<duckdb::ParameterExpression>().identifier;
         auto it = parameters_.find(id);
         if (it == parameters_.end()) {
+          // The parser keeps no position for parameters: point at the placeholder's first use.
+          for (const ParameterMarker& marker : FindParameterMarkers(sql_)) {
+            if (!pos && marker.name == id) pos = marker.offset;
+          }
           return Refuse(sql_, pos,
                         StrCat("parameter ", id,
                                " has no value; parameters (:name) are only allowed in analysis "
@@ -197,7 +201,9 @@ class SyntaxWalker {
       case duckdb::ExpressionClass::FUNCTION: {
         auto& f = expr->Cast<duckdb::FunctionExpression>();
         std::string name = Lower(f.function_name);
-        if (!f.catalog.empty() || !f.schema.empty()) {
+        // The grammar itself qualifies some calls with the default schema: TRIM, SUBSTRING,
+        // EXTRACT, POSITION, OVERLAY, LIKE ... ESCAPE and struct, list and map literals.
+        if (!f.catalog.empty() || (!f.schema.empty() && f.schema != DEFAULT_SCHEMA)) {
           return Refuse(sql_, pos, StrCat("function ", name, " may not be qualified"));
         }
         if (DeniedFunctions().count(name)) {
@@ -757,14 +763,39 @@ std::string ToEngineParameters(const std::string& sql) {
   return out;
 }
 
-// Where each result column is written in the outermost SELECT list, or empty when that is not
-// known: for a set operation, or when a `*` may expand to several columns.
-std::vector<Position> SelectListPositions(duckdb::QueryNode& node, const SyntaxSummary& syntax) {
+bool ContainsStar(const duckdb::ParsedExpression& expr) {
+  if (expr.GetExpressionClass() == duckdb::ExpressionClass::STAR) return true;
+  bool found = false;
+  duckdb::ParsedExpressionIterator::EnumerateChildren(
+      expr, [&](const duckdb::ParsedExpression& child) { found = found || ContainsStar(child); });
+  return found;
+}
+
+// Where each of the `columns` result columns is written in the outermost SELECT list; the columns
+// a `*` (or COLUMNS(...)) expands to are all at the star. Empty when that is not known: for a set
+// operation, or a star inside an expression or next to another star.
+std::vector<Position> ResultPositions(const std::vector<std::pair<Position, bool>>& select_list, size_t columns) {
+  size_t stars = 0;
+  for (const auto& [position, star] : select_list) stars += star ? 1 : 0;
+  size_t others = select_list.size() - stars;
+  if (stars > 1 || columns < others || (stars == 0 && columns != others)) return {};
+  std::vector<Position> out;
+  for (const auto& [position, star] : select_list) out.insert(out.end(), star ? columns - others : 1, position);
+  return out;
+}
+
+// The outermost SELECT list as written: each entry's position and whether it is a `*`, or
+// nullopt when a star is nested in an entry or the query is a set operation.
+std::optional<std::vector<std::pair<Position, bool>>> OuterSelectList(duckdb::QueryNode& node) {
   duckdb::QueryNode* root = &node;
   while (root->type == duckdb::QueryNodeType::CTE_NODE) root = root->Cast<duckdb::CTENode>().child.get();
-  if (root->type != duckdb::QueryNodeType::SELECT_NODE || !syntax.stars.empty()) return {};
-  std::vector<Position> out;
-  for (const auto& e : root->Cast<duckdb::SelectNode>().select_list) out.push_back(PositionOf(e->query_location));
+  if (root->type != duckdb::QueryNodeType::SELECT_NODE) return std::nullopt;
+  std::vector<std::pair<Position, bool>> out;
+  for (const auto& e : root->Cast<duckdb::SelectNode>().select_list) {
+    bool star = e->GetExpressionClass() == duckdb::ExpressionClass::STAR;
+    if (!star && ContainsStar(*e)) return std::nullopt;
+    out.emplace_back(PositionOf(e->query_location), star);
+  }
   return out;
 }
 
@@ -816,6 +847,8 @@ absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector
   auto& select = parsed.statement->Cast<duckdb::SelectStatement>();
   SyntaxWalker walker(sql, names, values, &parsed.syntax);
   RETURN_IF_ERROR(walker.Node(*select.node));
+  // Every placeholder now holds its value: the statement takes no parameters when it runs.
+  parsed.statement->named_param_map.clear();
   return parsed;
 }
 
@@ -846,10 +879,9 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
       }
     }
     // A result column that repeats a GROUP BY key is bound to the key, whose position is in the
-    // GROUP BY clause (or is the ordinal of `GROUP BY 1`); messages about the column as selected
-    // point at the SELECT list instead.
-    std::vector<Position> select_positions =
-        SelectListPositions(*parsed.statement->Cast<duckdb::SelectStatement>().node, out.syntax);
+    // GROUP BY clause (or is the ordinal of `GROUP BY 1`), and those of a `*` have none: messages
+    // about result columns point at the SELECT list instead.
+    auto select_list = OuterSelectList(*parsed.statement->Cast<duckdb::SelectStatement>().node);
     absl::Status status;
     conn.context->RunFunctionInTransaction([&]() {
       duckdb::Planner planner(*conn.context);
@@ -869,10 +901,10 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
         }
         out.outputs.push_back({planner.names[i], *std::move(expr)});
       }
-      if (select_positions.size() == out.outputs.size()) {
-        for (size_t i = 0; i < out.outputs.size(); ++i) {
-          if (select_positions[i]) out.outputs[i].expr.position = select_positions[i];
-        }
+      std::vector<Position> positions = select_list ? ResultPositions(*select_list, out.outputs.size())
+                                                    : std::vector<Position>();
+      for (size_t i = 0; i < positions.size(); ++i) {
+        if (positions[i]) out.outputs[i].expr.position = positions[i];
       }
     });
     conn.Rollback();
