@@ -172,6 +172,8 @@ class SyntaxWalker {
       }
       case duckdb::TableReferenceType::PIVOT:
         return Refuse(sql_, pos, "PIVOT and UNPIVOT are not allowed");
+      case duckdb::TableReferenceType::SHOW_REF:
+        return Refuse(sql_, pos, "DESCRIBE, SHOW and SUMMARIZE are not allowed");
       default:
         return Refuse(sql_, pos, "this kind of FROM item is not allowed");
     }
