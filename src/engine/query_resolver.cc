@@ -234,9 +234,16 @@ class SyntaxWalker {
         if (!silent_) out_->functions.push_back(std::move(call));
         break;
       }
-      case duckdb::ExpressionClass::CAST:
-        if (!silent_) out_->casts.push_back(pos);
+      case duckdb::ExpressionClass::CAST: {
+        // The grammar writes some casts itself, without a position: literals (TRUE, FALSE,
+        // DATE '...', INTERVAL '...') and the tests IS [NOT] TRUE / FALSE. They are not conversions
+        // the user asked for; CAST, TRY_CAST and `::` always have a position.
+        auto& cast = expr->Cast<duckdb::CastExpression>();
+        bool grammar_literal = !pos && (cast.child->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT ||
+                                        cast.cast_type == duckdb::LogicalType::BOOLEAN);
+        if (!silent_ && !grammar_literal) out_->casts.push_back(pos);
         break;
+      }
       case duckdb::ExpressionClass::OPERATOR:
         // COALESCE is an operator to DuckDB but a function to the user.
         if (expr->type == duckdb::ExpressionType::OPERATOR_COALESCE && !silent_) {
