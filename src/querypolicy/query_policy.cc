@@ -794,17 +794,20 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     for (const std::string& name : read) all &= RuleOfType(*by_name[name], type) != nullptr;
     if (all) common.push_back(type);
   }
+  std::vector<std::string> parts;
+  for (const std::string& name : read) parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
   if (common.empty()) {
-    std::vector<std::string> parts;
-    for (const std::string& name : read) {
-      parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
-    }
     return absl::InvalidArgumentError(
         StrCat("the tables a query reads must all carry the same analysis rule type; the query "
                "reads ", absl::StrJoin(parts, ", "), " (ANALYSIS_RULE_TYPES_NOT_COMPATIBLE)"));
   }
-  if (request.analysis_template_arn &&
-      std::find(common.begin(), common.end(), RuleType::kCustom) != common.end()) {
+  if (request.analysis_template_arn) {
+    // Analysis templates are what CUSTOM rules allow; AGGREGATION and LIST rules know none.
+    if (std::find(common.begin(), common.end(), RuleType::kCustom) == common.end()) {
+      return absl::InvalidArgumentError(
+          StrCat("analysis templates run only on tables with a CUSTOM analysis rule; the query "
+                 "reads ", absl::StrJoin(parts, ", ")));
+    }
     common = {RuleType::kCustom};
   }
   absl::Status first_refusal;
