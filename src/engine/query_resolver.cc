@@ -239,8 +239,9 @@ class SyntaxWalker {
         // DATE '...', INTERVAL '...') and the tests IS [NOT] TRUE / FALSE. They are not conversions
         // the user asked for; CAST, TRY_CAST and `::` always have a position.
         auto& cast = expr->Cast<duckdb::CastExpression>();
-        bool grammar_literal = !pos && (cast.child->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT ||
-                                        cast.cast_type == duckdb::LogicalType::BOOLEAN);
+        bool grammar_literal =
+            !pos && (cast.child->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT ||
+                     cast.cast_type == duckdb::LogicalType::BOOLEAN);
         if (!silent_ && !grammar_literal) out_->casts.push_back(pos);
         break;
       }
@@ -783,13 +784,16 @@ bool ContainsStar(const duckdb::ParsedExpression& expr) {
 // Where each of the `columns` result columns is written in the outermost SELECT list; the columns
 // a `*` (or COLUMNS(...)) expands to are all at the star. Empty when that is not known: for a set
 // operation, or a star inside an expression or next to another star.
-std::vector<Position> ResultPositions(const std::vector<std::pair<Position, bool>>& select_list, size_t columns) {
+std::vector<Position> ResultPositions(const std::vector<std::pair<Position, bool>>& select_list,
+                                      size_t columns) {
   size_t stars = 0;
   for (const auto& [position, star] : select_list) stars += star ? 1 : 0;
   size_t others = select_list.size() - stars;
   if (stars > 1 || columns < others || (stars == 0 && columns != others)) return {};
   std::vector<Position> out;
-  for (const auto& [position, star] : select_list) out.insert(out.end(), star ? columns - others : 1, position);
+  for (const auto& [position, star] : select_list) {
+    out.insert(out.end(), star ? columns - others : 1, position);
+  }
   return out;
 }
 
@@ -797,7 +801,9 @@ std::vector<Position> ResultPositions(const std::vector<std::pair<Position, bool
 // nullopt when a star is nested in an entry or the query is a set operation.
 std::optional<std::vector<std::pair<Position, bool>>> OuterSelectList(duckdb::QueryNode& node) {
   duckdb::QueryNode* root = &node;
-  while (root->type == duckdb::QueryNodeType::CTE_NODE) root = root->Cast<duckdb::CTENode>().child.get();
+  while (root->type == duckdb::QueryNodeType::CTE_NODE) {
+    root = root->Cast<duckdb::CTENode>().child.get();
+  }
   if (root->type != duckdb::QueryNodeType::SELECT_NODE) return std::nullopt;
   std::vector<std::pair<Position, bool>> out;
   for (const auto& e : root->Cast<duckdb::SelectNode>().select_list) {
@@ -910,8 +916,8 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
         }
         out.outputs.push_back({planner.names[i], *std::move(expr)});
       }
-      std::vector<Position> positions = select_list ? ResultPositions(*select_list, out.outputs.size())
-                                                    : std::vector<Position>();
+      std::vector<Position> positions =
+          select_list ? ResultPositions(*select_list, out.outputs.size()) : std::vector<Position>();
       for (size_t i = 0; i < positions.size(); ++i) {
         if (positions[i]) out.outputs[i].expr.position = positions[i];
       }

@@ -622,7 +622,8 @@ class Checker {
         break;
     }
     if (!operands) {
-      return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants", pos);
+      return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants",
+                     pos);
     }
     for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
     return absl::OkStatus();
@@ -663,7 +664,9 @@ class Checker {
                      "... [INNER] JOIN ... ON ... [WHERE ...] [LIMIT ...]",
                      query_.syntax.order_by.empty() ? std::nullopt : query_.syntax.order_by[0]);
     }
-    for (const auto& out : query_.outputs) RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
+    for (const auto& out : query_.outputs) {
+      RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
+    }
     for (const Expr& key : query_.group_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
     Components components(scans_.size());
     std::vector<const Expr*> rest;
@@ -795,7 +798,9 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     if (all) common.push_back(type);
   }
   std::vector<std::string> parts;
-  for (const std::string& name : read) parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
+  for (const std::string& name : read) {
+    parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
+  }
   if (common.empty()) {
     return absl::InvalidArgumentError(
         StrCat("the tables a query reads must all carry the same analysis rule type; the query "
@@ -806,7 +811,8 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     if (std::find(common.begin(), common.end(), RuleType::kCustom) == common.end()) {
       return absl::InvalidArgumentError(
           StrCat("analysis templates run only on tables with a CUSTOM analysis rule; the query "
-                 "reads ", absl::StrJoin(parts, ", ")));
+                 "reads ",
+                 absl::StrJoin(parts, ", ")));
     }
     common = {RuleType::kCustom};
   }

@@ -29,7 +29,9 @@ class CaseError : public std::runtime_error {
 void CheckKeys(const json& object, const std::set<std::string>& known, const std::string& what) {
   if (!object.is_object()) throw CaseError(StrCat(what, " must be a JSON object"));
   for (auto it = object.begin(); it != object.end(); ++it) {
-    if (!known.count(it.key())) throw CaseError(StrCat(what, " has an unknown member \"", it.key(), "\""));
+    if (!known.count(it.key())) {
+      throw CaseError(StrCat(what, " has an unknown member \"", it.key(), "\""));
+    }
   }
 }
 
@@ -55,7 +57,9 @@ std::vector<std::string> Strings(const json& value, const std::string& what) {
 std::string Text(const json& value, const std::string& what) {
   if (!value.is_array()) return String(value, what);
   std::string out;
-  for (const std::string& line : Strings(value, what)) out += out.empty() ? line : StrCat("\n", line);
+  for (const std::string& line : Strings(value, what)) {
+    out += out.empty() ? line : StrCat("\n", line);
+  }
   return out;
 }
 
@@ -79,84 +83,122 @@ std::string CsvField(const json& value, const std::string& what) {
   return out + "\"";
 }
 
+// The type and policy of a rule given as {"analysisRuleType": ..., "analysisRulePolicy": ...}.
+std::pair<rules::RuleType, const json*> RuleMembers(const json& rule, const std::string& what) {
+  CheckKeys(rule, {"analysisRuleType", "analysisRulePolicy"}, what);
+  return {RuleTypeOf(Required(rule, "analysisRuleType", what), what),
+          &Required(rule, "analysisRulePolicy", what)};
+}
+
+void Check(const absl::Status& status, const std::string& what) {
+  if (!status.ok()) throw CaseError(StrCat(what, ": ", std::string(status.message())));
+}
+
+// The table's analysis rule and collaboration analysis rule, parsed and validated as the control
+// plane does, so that no case rests on a rule AWS would refuse.
 void LoadRules(const json& table, const std::string& what, CaseTable* out) {
-  rules::TableContext context;
-  for (const auto& c : out->schema.columns) context.allowed_columns.push_back(c.name);
   if (table.contains("analysisRule")) {
-    const json& rule = table["analysisRule"];
     std::string rule_what = StrCat(what, ".analysisRule");
-    CheckKeys(rule, {"analysisRuleType", "analysisRulePolicy"}, rule_what);
-    rules::RuleType type = RuleTypeOf(Required(rule, "analysisRuleType", rule_what), rule_what);
-    auto parsed = rules::ParseTableRule(type, Required(rule, "analysisRulePolicy", rule_what));
-    if (!parsed.ok()) throw CaseError(StrCat(rule_what, ": ", std::string(parsed.status().message())));
-    absl::Status valid = rules::ValidateTableRule(*parsed, context);
-    if (!valid.ok()) throw CaseError(StrCat(rule_what, " is not a valid rule: ", std::string(valid.message())));
-    out->policy.table_rules.push_back(*std::move(parsed));
+    auto [type, policy] = RuleMembers(table["analysisRule"], rule_what);
+    auto rule = rules::ParseTableRule(type, *policy);
+    Check(rule.status(), rule_what);
+    rules::TableContext context;
+    for (const auto& c : out->schema.columns) context.allowed_columns.push_back(c.name);
+    Check(rules::ValidateTableRule(*rule, context), rule_what);
+    out->policy.table_rules.push_back(*std::move(rule));
   }
   if (table.contains("collaborationAnalysisRule")) {
-    const json& rule = table["collaborationAnalysisRule"];
     std::string rule_what = StrCat(what, ".collaborationAnalysisRule");
-    CheckKeys(rule, {"analysisRuleType", "analysisRulePolicy"}, rule_what);
-    rules::RuleType type = RuleTypeOf(Required(rule, "analysisRuleType", rule_what), rule_what);
-    auto parsed = rules::ParseAssociationRule(type, Required(rule, "analysisRulePolicy", rule_what));
-    if (!parsed.ok()) throw CaseError(StrCat(rule_what, ": ", std::string(parsed.status().message())));
+    auto [type, policy] = RuleMembers(table["collaborationAnalysisRule"], rule_what);
+    auto rule = rules::ParseAssociationRule(type, *policy);
+    Check(rule.status(), rule_what);
     if (!out->policy.table_rules.empty()) {
-      absl::Status valid = rules::ValidateAssociationRuleForTableRule(*parsed, out->policy.table_rules[0]);
-      if (!valid.ok()) {
-        throw CaseError(StrCat(rule_what, " is not a valid rule: ", std::string(valid.message())));
-      }
+      Check(rules::ValidateAssociationRuleForTableRule(*rule, out->policy.table_rules[0]),
+            rule_what);
     }
-    out->policy.association_rules.push_back(*std::move(parsed));
+    out->policy.association_rules.push_back(*std::move(rule));
   }
+}
+
+std::vector<engine::ColumnSchema> LoadColumns(const json& table, const std::string& what) {
+  const json& columns = Required(table, "columns", what);
+  if (!columns.is_array() || columns.empty()) {
+    throw CaseError(StrCat(what, ".columns must be a non-empty list"));
+  }
+  std::vector<engine::ColumnSchema> out;
+  for (const json& column : columns) {
+    std::string column_what = StrCat(what, ".columns[]");
+    CheckKeys(column, {"name", "type"}, column_what);
+    out.push_back({String(Required(column, "name", column_what), column_what),
+                   String(Required(column, "type", column_what), column_what)});
+  }
+  return out;
+}
+
+// The columns of `all` that `allowed` names, in the order `allowed` gives.
+std::vector<engine::ColumnSchema> AllowedColumns(const std::vector<engine::ColumnSchema>& all,
+                                                 const std::vector<std::string>& allowed,
+                                                 const std::string& what) {
+  std::vector<engine::ColumnSchema> out;
+  for (const std::string& name : allowed) {
+    auto it = std::find_if(all.begin(), all.end(),
+                           [&](const engine::ColumnSchema& c) { return c.name == name; });
+    if (it == all.end()) throw CaseError(StrCat(what, ".allowedColumns names no column ", name));
+    out.push_back(*it);
+  }
+  return out;
+}
+
+// A header line naming `columns`, then one line per row of `rows`.
+std::string Csv(const std::vector<engine::ColumnSchema>& columns, const json& rows,
+                const std::string& what) {
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out += StrCat(i ? "," : "", CsvField(columns[i].name, what));
+  }
+  out += "\n";
+  if (!rows.is_array()) throw CaseError(StrCat(what, ".rows must be a list of rows"));
+  for (const json& row : rows) {
+    if (!row.is_array() || row.size() != columns.size()) {
+      throw CaseError(
+          StrCat(what, ".rows: every row needs ", columns.size(), " values: ", row.dump()));
+    }
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += StrCat(i ? "," : "", CsvField(row[i], StrCat(what, ".rows")));
+    }
+    out += "\n";
+  }
+  return out;
 }
 
 CaseTable LoadTable(const json& table, size_t index) {
   std::string what = StrCat("tables[", index, "]");
-  CheckKeys(table, {"name", "owner", "columns", "allowedColumns", "rows", "analysisRule", "collaborationAnalysisRule"},
+  CheckKeys(table,
+            {"name", "owner", "columns", "allowedColumns", "rows", "analysisRule",
+             "collaborationAnalysisRule"},
             what);
   CaseTable out;
   out.schema.name = String(Required(table, "name", what), StrCat(what, ".name"));
   what = StrCat("table \"", out.schema.name, "\"");
   out.policy.name = out.schema.name;
   out.policy.owner_account_id = String(Required(table, "owner", what), StrCat(what, ".owner"));
-  const json& columns = Required(table, "columns", what);
-  if (!columns.is_array() || columns.empty()) throw CaseError(StrCat(what, ".columns must be a non-empty list"));
-  for (const json& column : columns) {
-    CheckKeys(column, {"name", "type"}, StrCat(what, ".columns[]"));
-    out.file_columns.push_back({String(Required(column, "name", what), StrCat(what, ".columns[].name")),
-                                String(Required(column, "type", what), StrCat(what, ".columns[].type"))});
-  }
+  out.file_columns = LoadColumns(table, what);
   std::vector<std::string> allowed;
   if (table.contains("allowedColumns")) {
     allowed = Strings(table["allowedColumns"], StrCat(what, ".allowedColumns"));
   } else {
     for (const auto& c : out.file_columns) allowed.push_back(c.name);
   }
-  for (const std::string& name : allowed) {
-    auto it = std::find_if(out.file_columns.begin(), out.file_columns.end(),
-                           [&](const engine::ColumnSchema& c) { return c.name == name; });
-    if (it == out.file_columns.end()) throw CaseError(StrCat(what, ".allowedColumns names no column ", name));
-    out.schema.columns.push_back(*it);
-  }
-  for (size_t i = 0; i < out.file_columns.size(); ++i) {
-    out.csv += StrCat(i ? "," : "", CsvField(out.file_columns[i].name, what));
-  }
-  out.csv += "\n";
-  const json& rows = table.contains("rows") ? table["rows"] : json::array();
-  if (!rows.is_array()) throw CaseError(StrCat(what, ".rows must be a list of rows"));
-  for (const json& row : rows) {
-    if (!row.is_array() || row.size() != out.file_columns.size()) {
-      throw CaseError(StrCat(what, ".rows: every row needs ", out.file_columns.size(), " values: ", row.dump()));
-    }
-    for (size_t i = 0; i < row.size(); ++i) out.csv += StrCat(i ? "," : "", CsvField(row[i], StrCat(what, ".rows")));
-    out.csv += "\n";
-  }
+  out.schema.columns = AllowedColumns(out.file_columns, allowed, what);
+  out.csv = Csv(out.file_columns, table.contains("rows") ? table["rows"] : json::array(), what);
   LoadRules(table, what, &out);
   return out;
 }
 
 Row ExpectedRow(const json& row, const std::string& what) {
-  if (!row.is_array()) throw CaseError(StrCat(what, " must be a list of rows (lists of strings or null)"));
+  if (!row.is_array()) {
+    throw CaseError(StrCat(what, " must be a list of rows (lists of strings or null)"));
+  }
   Row out;
   for (const json& value : row) {
     if (value.is_null()) {
@@ -176,25 +218,39 @@ void LoadExpectation(const json& expect, const std::string& what, PolicyCase* ou
   if (expect.contains("error")) {
     out->error = String(expect["error"], StrCat(what, ".error"));
     if (out->error->empty()) throw CaseError(StrCat(what, ".error must not be empty"));
-    if (expect.size() > 1) throw CaseError(StrCat(what, ": an expected error takes no other member"));
+    if (expect.size() > 1) {
+      throw CaseError(StrCat(what, ": an expected error takes no other member"));
+    }
     return;
   }
   const json& rows = expect["rows"];
   if (!rows.is_array()) throw CaseError(StrCat(what, ".rows must be a list"));
   for (const json& row : rows) out->rows.push_back(ExpectedRow(row, StrCat(what, ".rows")));
   if (expect.contains("ordered")) {
-    if (!expect["ordered"].is_boolean()) throw CaseError(StrCat(what, ".ordered must be true or false"));
+    if (!expect["ordered"].is_boolean()) {
+      throw CaseError(StrCat(what, ".ordered must be true or false"));
+    }
     out->ordered = expect["ordered"].get<bool>();
   }
-  if (expect.contains("columns")) out->columns = Strings(expect["columns"], StrCat(what, ".columns"));
-  if (expect.contains("ruleType")) out->rule_type = RuleTypeOf(expect["ruleType"], StrCat(what, ".ruleType"));
+  if (expect.contains("columns")) {
+    out->columns = Strings(expect["columns"], StrCat(what, ".columns"));
+  }
+  if (expect.contains("ruleType")) {
+    out->rule_type = RuleTypeOf(expect["ruleType"], StrCat(what, ".ruleType"));
+  }
 }
 
 void LoadCase(const json& c, const std::string& default_querier, PolicyCase* out) {
   std::string what = StrCat("case \"", out->name, "\"");
-  CheckKeys(c, {"name", "comment", "querier", "sql", "parameters", "analysisTemplateArn", "receivers", "expect"}, what);
-  out->querier = c.contains("querier") ? String(c["querier"], StrCat(what, ".querier")) : default_querier;
-  if (out->querier.empty()) throw CaseError(StrCat(what, " needs a querier (in the case or the file)"));
+  CheckKeys(c,
+            {"name", "comment", "querier", "sql", "parameters", "analysisTemplateArn", "receivers",
+             "expect"},
+            what);
+  out->querier =
+      c.contains("querier") ? String(c["querier"], StrCat(what, ".querier")) : default_querier;
+  if (out->querier.empty()) {
+    throw CaseError(StrCat(what, " needs a querier (in the case or the file)"));
+  }
   out->sql = Text(Required(c, "sql", what), StrCat(what, ".sql"));
   if (c.contains("parameters")) {
     const json& params = c["parameters"];
@@ -202,12 +258,14 @@ void LoadCase(const json& c, const std::string& default_querier, PolicyCase* out
     for (const json& p : params) {
       std::string p_what = StrCat(what, ".parameters[]");
       CheckKeys(p, {"name", "type", "value"}, p_what);
-      out->parameters.push_back({String(Required(p, "name", p_what), p_what), String(Required(p, "type", p_what), p_what),
+      out->parameters.push_back({String(Required(p, "name", p_what), p_what),
+                                 String(Required(p, "type", p_what), p_what),
                                  String(Required(p, "value", p_what), p_what)});
     }
   }
   if (c.contains("analysisTemplateArn")) {
-    out->analysis_template_arn = String(c["analysisTemplateArn"], StrCat(what, ".analysisTemplateArn"));
+    out->analysis_template_arn =
+        String(c["analysisTemplateArn"], StrCat(what, ".analysisTemplateArn"));
   }
   out->receivers = c.contains("receivers") ? Strings(c["receivers"], StrCat(what, ".receivers"))
                                            : std::vector<std::string>{out->querier};
@@ -248,11 +306,16 @@ std::vector<PolicyCase> LoadFile(const std::filesystem::path& path) {
       PolicyCase out;
       out.file = file;
       out.tables = loaded;
-      out.name = c.is_object() && c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : "";
+      out.name = c.is_object() && c.contains("name") && c["name"].is_string()
+                     ? c["name"].get<std::string>()
+                     : "";
       if (out.name.empty() || !std::all_of(out.name.begin(), out.name.end(), IsNameChar)) {
-        throw CaseError(StrCat("case name \"", out.name, "\" must be a non-empty [A-Za-z0-9_] name"));
+        throw CaseError(
+            StrCat("case name \"", out.name, "\" must be a non-empty [A-Za-z0-9_] name"));
       }
-      if (!names.insert(out.name).second) throw CaseError(StrCat("case name \"", out.name, "\" is used twice"));
+      if (!names.insert(out.name).second) {
+        throw CaseError(StrCat("case name \"", out.name, "\" is used twice"));
+      }
       try {
         LoadCase(c, querier, &out);
       } catch (const CaseError& e) {

@@ -17,7 +17,7 @@ namespace cleanroom::querypolicy::testing {
 
 // One table of a case file: what the query sees, the rows stored for it, and its owner's rules.
 struct CaseTable {
-  engine::TableSchema schema;                     // the allowed columns, as queries see them
+  engine::TableSchema schema;                      // the allowed columns, as queries see them
   std::vector<engine::ColumnSchema> file_columns;  // every column, in file order
   std::string csv;                                 // the rows, with a header line
   PolicyTable policy;
@@ -42,7 +42,7 @@ struct PolicyCase {
   // The expected verdict: a refusal whose message contains `error`, or these rows.
   std::optional<std::string> error;
   std::vector<Row> rows;
-  bool ordered = false;                              // compare rows in order, not as a multiset
+  bool ordered = false;                             // compare rows in order, not as a multiset
   std::optional<std::vector<std::string>> columns;  // expected output column names
   std::optional<rules::RuleType> rule_type;         // expected rule type of the decision
 };

@@ -48,7 +48,9 @@ std::string Render(const std::vector<Row>& rows) {
 
 class PolicyCaseTest : public ::testing::TestWithParam<PolicyCase> {
  protected:
-  static void SetUpTestSuite() { engine_ = engine::Engine::Open(engine::EngineOptions{}).value().release(); }
+  static void SetUpTestSuite() {
+    engine_ = engine::Engine::Open(engine::EngineOptions{}).value().release();
+  }
   static void TearDownTestSuite() {
     delete engine_;
     engine_ = nullptr;
@@ -73,7 +75,9 @@ class PolicyCaseTest : public ::testing::TestWithParam<PolicyCase> {
     out.decision = *std::move(decision);
 
     std::map<std::string, engine::GrantedObject> objects;
-    for (const CaseTable& t : *c.tables) objects[StrCat(t.schema.name, ".csv")] = engine::StringGrantedObject(&t.csv);
+    for (const CaseTable& t : *c.tables) {
+      objects[StrCat(t.schema.name, ".csv")] = engine::StringGrantedObject(&t.csv);
+    }
     auto grant = engine_->Grant(std::move(objects));
     if (!grant.ok()) return Failed(std::move(out), "grant", grant.status());
     engine::ExecuteRequest execute;
@@ -118,11 +122,14 @@ TEST_P(PolicyCaseTest, Verdict) {
   ASSERT_TRUE(c.load_error.empty()) << c.load_error;
   Outcome out = Run(c);
   if (c.error) {
-    ASSERT_FALSE(out.status.ok()) << "the query was allowed (" << rules::RuleTypeName(out.decision.rule_type)
-                                  << ") and returned" << Render(out.result.rows) << "\nbut a refusal containing \""
+    ASSERT_FALSE(out.status.ok()) << "the query was allowed ("
+                                  << rules::RuleTypeName(out.decision.rule_type) << ") and returned"
+                                  << Render(out.result.rows) << "\nbut a refusal containing \""
                                   << *c.error << "\" was expected";
-    EXPECT_EQ(out.status.code(), absl::StatusCode::kInvalidArgument) << out.stage << ": " << out.status;
-    EXPECT_THAT(std::string(out.status.message()), HasSubstr(*c.error)) << "refused at " << out.stage;
+    EXPECT_EQ(out.status.code(), absl::StatusCode::kInvalidArgument)
+        << out.stage << ": " << out.status;
+    EXPECT_THAT(std::string(out.status.message()), HasSubstr(*c.error))
+        << "refused at " << out.stage;
     return;
   }
   ASSERT_TRUE(out.status.ok()) << "refused at " << out.stage << ": " << out.status;
@@ -138,12 +145,16 @@ TEST_P(PolicyCaseTest, Verdict) {
     std::sort(actual.begin(), actual.end());
     std::sort(expected.begin(), expected.end());
   }
-  EXPECT_EQ(actual, expected) << "rows returned:" << Render(out.result.rows) << "\nrows expected:" << Render(c.rows)
+  EXPECT_EQ(actual, expected) << "rows returned:" << Render(out.result.rows)
+                              << "\nrows expected:" << Render(c.rows)
                               << (c.ordered ? "" : "\n(compared as multisets)");
 }
 
-INSTANTIATE_TEST_SUITE_P(PolicyCases, PolicyCaseTest, ::testing::ValuesIn(LoadPolicyCases(CasesDirectory())),
-                         [](const ::testing::TestParamInfo<PolicyCase>& info) { return TestName(info.param); });
+INSTANTIATE_TEST_SUITE_P(PolicyCases, PolicyCaseTest,
+                         ::testing::ValuesIn(LoadPolicyCases(CasesDirectory())),
+                         [](const ::testing::TestParamInfo<PolicyCase>& info) {
+                           return TestName(info.param);
+                         });
 
 }  // namespace
 }  // namespace cleanroom::querypolicy::testing
