@@ -61,7 +61,12 @@ std::string DescribeOffset(std::string_view text, size_t offset) {
       line_start = i + 1;
     }
   }
-  return StrCat("line ", line, ", column ", offset - line_start + 1);
+  // Columns count characters: UTF-8 continuation bytes (10xxxxxx) do not start one.
+  size_t column = 1;
+  for (size_t i = line_start; i < offset; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;
+  }
+  return StrCat("line ", line, ", column ", column);
 }
 
 }  // namespace cleanroom

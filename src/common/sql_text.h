@@ -20,7 +20,8 @@ struct ParameterMarker {
 // (a cast) is not a placeholder. A name is [A-Za-z_][A-Za-z0-9_]*.
 std::vector<ParameterMarker> FindParameterMarkers(std::string_view sql);
 
-// Line and column (both from 1) of byte `offset` in `text`, as "line L, column C".
+// Line and column (both from 1) of byte `offset` in UTF-8 `text`, as "line L, column C"; the
+// column counts characters, not bytes.
 std::string DescribeOffset(std::string_view text, size_t offset);
 
 }  // namespace cleanroom

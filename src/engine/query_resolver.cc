@@ -69,6 +69,12 @@ class SyntaxWalker {
       --silent_;
       RETURN_IF_ERROR(walked);
     }
+    for (const auto& modifier : node.modifiers) {
+      if (modifier->type != duckdb::ResultModifierType::ORDER_MODIFIER || silent_) continue;
+      for (const auto& order : modifier->Cast<duckdb::OrderModifier>().orders) {
+        out_->order_by.push_back(PositionOf(order.expression->query_location));
+      }
+    }
     absl::Status status;
     duckdb::ParsedExpressionIterator::EnumerateQueryNodeModifiers(
         node, [&](duckdb::unique_ptr<duckdb::ParsedExpression>& child) {
@@ -166,6 +172,8 @@ class SyntaxWalker {
       }
       case duckdb::TableReferenceType::PIVOT:
         return Refuse(sql_, pos, "PIVOT and UNPIVOT are not allowed");
+      case duckdb::TableReferenceType::SHOW_REF:
+        return Refuse(sql_, pos, "DESCRIBE, SHOW and SUMMARIZE are not allowed");
       default:
         return Refuse(sql_, pos, "this kind of FROM item is not allowed");
     }
@@ -178,6 +186,10 @@ class SyntaxWalker {
         const std::string& id = expr->Cast<duckdb::ParameterExpression>().identifier;
         auto it = parameters_.find(id);
         if (it == parameters_.end()) {
+          // The parser keeps no position for parameters: point at the placeholder's first use.
+          for (const ParameterMarker& marker : FindParameterMarkers(sql_)) {
+            if (!pos && marker.name == id) pos = marker.offset;
+          }
           return Refuse(sql_, pos,
                         StrCat("parameter ", id,
                                " has no value; parameters (:name) are only allowed in analysis "
@@ -191,7 +203,9 @@ class SyntaxWalker {
       case duckdb::ExpressionClass::FUNCTION: {
         auto& f = expr->Cast<duckdb::FunctionExpression>();
         std::string name = Lower(f.function_name);
-        if (!f.catalog.empty() || !f.schema.empty()) {
+        // The grammar itself qualifies some calls with the default schema: TRIM, SUBSTRING,
+        // EXTRACT, POSITION, OVERLAY, LIKE ... ESCAPE and struct, list and map literals.
+        if (!f.catalog.empty() || (!f.schema.empty() && f.schema != DEFAULT_SCHEMA)) {
           return Refuse(sql_, pos, StrCat("function ", name, " may not be qualified"));
         }
         if (DeniedFunctions().count(name)) {
@@ -220,9 +234,17 @@ class SyntaxWalker {
         if (!silent_) out_->functions.push_back(std::move(call));
         break;
       }
-      case duckdb::ExpressionClass::CAST:
-        if (!silent_) out_->casts.push_back(pos);
+      case duckdb::ExpressionClass::CAST: {
+        // The grammar writes some casts itself, without a position: literals (TRUE, FALSE,
+        // DATE '...', INTERVAL '...') and the tests IS [NOT] TRUE / FALSE. They are not conversions
+        // the user asked for; CAST, TRY_CAST and `::` always have a position.
+        auto& cast = expr->Cast<duckdb::CastExpression>();
+        bool grammar_literal =
+            !pos && (cast.child->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT ||
+                     cast.cast_type == duckdb::LogicalType::BOOLEAN);
+        if (!silent_ && !grammar_literal) out_->casts.push_back(pos);
         break;
+      }
       case duckdb::ExpressionClass::OPERATOR:
         // COALESCE is an operator to DuckDB but a function to the user.
         if (expr->type == duckdb::ExpressionType::OPERATOR_COALESCE && !silent_) {
@@ -491,6 +513,7 @@ class LineageBuilder {
   absl::StatusOr<std::vector<int>> Aggregate(duckdb::LogicalAggregate& agg) {
     ASSIGN_OR_RETURN(std::vector<int> scans, Visit(*agg.children[0]));
     ++out_->aggregations;
+    if (agg.grouping_sets.size() > 1) ++out_->multiple_grouping_sets;
     std::vector<Expr> groups;
     for (duckdb::idx_t i = 0; i < agg.groups.size(); ++i) {
       ASSIGN_OR_RETURN(Expr expr, Convert(*agg.groups[i]));
@@ -750,6 +773,47 @@ std::string ToEngineParameters(const std::string& sql) {
   return out;
 }
 
+bool ContainsStar(const duckdb::ParsedExpression& expr) {
+  if (expr.GetExpressionClass() == duckdb::ExpressionClass::STAR) return true;
+  bool found = false;
+  duckdb::ParsedExpressionIterator::EnumerateChildren(
+      expr, [&](const duckdb::ParsedExpression& child) { found = found || ContainsStar(child); });
+  return found;
+}
+
+// Where each of the `columns` result columns is written in the outermost SELECT list; the columns
+// a `*` (or COLUMNS(...)) expands to are all at the star. Empty when that is not known: for a set
+// operation, or a star inside an expression or next to another star.
+std::vector<Position> ResultPositions(const std::vector<std::pair<Position, bool>>& select_list,
+                                      size_t columns) {
+  size_t stars = 0;
+  for (const auto& [position, star] : select_list) stars += star ? 1 : 0;
+  size_t others = select_list.size() - stars;
+  if (stars > 1 || columns < others || (stars == 0 && columns != others)) return {};
+  std::vector<Position> out;
+  for (const auto& [position, star] : select_list) {
+    out.insert(out.end(), star ? columns - others : 1, position);
+  }
+  return out;
+}
+
+// The outermost SELECT list as written: each entry's position and whether it is a `*`, or
+// nullopt when a star is nested in an entry or the query is a set operation.
+std::optional<std::vector<std::pair<Position, bool>>> OuterSelectList(duckdb::QueryNode& node) {
+  duckdb::QueryNode* root = &node;
+  while (root->type == duckdb::QueryNodeType::CTE_NODE) {
+    root = root->Cast<duckdb::CTENode>().child.get();
+  }
+  if (root->type != duckdb::QueryNodeType::SELECT_NODE) return std::nullopt;
+  std::vector<std::pair<Position, bool>> out;
+  for (const auto& e : root->Cast<duckdb::SelectNode>().select_list) {
+    bool star = e->GetExpressionClass() == duckdb::ExpressionClass::STAR;
+    if (!star && ContainsStar(*e)) return std::nullopt;
+    out.emplace_back(PositionOf(e->query_location), star);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string QuoteIdentifier(const std::string& name) {
@@ -798,6 +862,8 @@ absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector
   auto& select = parsed.statement->Cast<duckdb::SelectStatement>();
   SyntaxWalker walker(sql, names, values, &parsed.syntax);
   RETURN_IF_ERROR(walker.Node(*select.node));
+  // Every placeholder now holds its value: the statement takes no parameters when it runs.
+  parsed.statement->named_param_map.clear();
   return parsed;
 }
 
@@ -827,6 +893,10 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
         return absl::InternalError(StrCat("cannot describe table ", table.name, ": ", result->GetError()));
       }
     }
+    // A result column that repeats a GROUP BY key is bound to the key, whose position is in the
+    // GROUP BY clause (or is the ordinal of `GROUP BY 1`), and those of a `*` have none: messages
+    // about result columns point at the SELECT list instead.
+    auto select_list = OuterSelectList(*parsed.statement->Cast<duckdb::SelectStatement>().node);
     absl::Status status;
     conn.context->RunFunctionInTransaction([&]() {
       duckdb::Planner planner(*conn.context);
@@ -845,6 +915,11 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
           return;
         }
         out.outputs.push_back({planner.names[i], *std::move(expr)});
+      }
+      std::vector<Position> positions =
+          select_list ? ResultPositions(*select_list, out.outputs.size()) : std::vector<Position>();
+      for (size_t i = 0; i < positions.size(); ++i) {
+        if (positions[i]) out.outputs[i].expr.position = positions[i];
       }
     });
     conn.Rollback();

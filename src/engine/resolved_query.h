@@ -97,6 +97,7 @@ struct SyntaxSummary {
   int qualify = 0;               // QUALIFY clauses
   std::vector<Position> stars;   // `*` and COLUMNS(...)
   std::vector<Position> casts;   // CAST, TRY_CAST and `::`
+  std::vector<Position> order_by;  // ORDER BY keys of queries (not of aggregates or windows)
   std::vector<FunctionCall> functions;
 };
 
@@ -108,6 +109,7 @@ struct ResolvedQuery {
   std::vector<Expr> group_keys;   // GROUP BY keys of every aggregation
   std::vector<Expr> order_keys;   // ORDER BY keys (of the query and of DISTINCT ON)
   int aggregations = 0;           // aggregation steps (GROUP BY or aggregates without it)
+  int multiple_grouping_sets = 0;  // aggregation steps with GROUPING SETS, ROLLUP or CUBE
   int windows = 0;                // window steps
   int distincts = 0;              // DISTINCT steps
   int limits = 0;                 // LIMIT / OFFSET steps

@@ -45,6 +45,12 @@ bool IsArithmeticOperator(const std::string& name) {
   return name == "+" || name == "-" || name == "*" || name == "/";
 }
 
+// Operators a LIST query may use in its WHERE clause: arithmetic (AWS: "List queries can only use
+// mathematical operators") and LIKE / NOT LIKE.
+bool IsListOperator(const std::string& name) {
+  return IsArithmeticOperator(name) || name == "~~" || name == "!~~";
+}
+
 // Aggregates as written that AGGREGATION rules can allow (COUNT, SUM, AVG, with DISTINCT).
 bool IsRuleAggregateSpelling(const std::string& name) {
   return name == "count" || name == "count_star" || name == "sum" || name == "avg";
@@ -200,6 +206,7 @@ class Checker {
     if (s.samples) return refuse("samples (TABLESAMPLE, USING SAMPLE)");
     if (s.qualify) return refuse("QUALIFY clauses");
     if (query_.unnests) return refuse("UNNEST calls");
+    if (query_.multiple_grouping_sets) return refuse("GROUPING SETS, ROLLUP and CUBE");
     if (!s.stars.empty()) {
       return refuse_(scans_[0].table,
                      StrCat("SELECT * is not allowed in ", what, " queries; name the columns"),
@@ -273,14 +280,9 @@ class Checker {
   }
 
   // Records the joins of the query; refuses outer joins and conditions on other columns.
-  absl::Status CheckJoins(Components* components, std::vector<const Expr*>* where_rest,
-                          std::map<int, std::set<int>>* adjacent) {
+  absl::Status CheckJoins(Components* components, std::vector<const Expr*>* where_rest) {
     auto record = [&](const std::set<std::pair<int, int>>& pairs) {
-      for (const auto& [a, b] : pairs) {
-        components->Unite(a, b);
-        (*adjacent)[a].insert(b);
-        (*adjacent)[b].insert(a);
-      }
+      for (const auto& [a, b] : pairs) components->Unite(a, b);
     };
     for (const engine::Join& join : query_.joins) {
       if (join.type != "INNER" && join.type != "CROSS") {
@@ -334,6 +336,18 @@ class Checker {
     }
     *where_rest = std::move(rest);
     return absl::OkStatus();
+  }
+
+  // True if scan `i` is joined, directly or through other tables, with another scan of a table
+  // the query runner owns (AWS, for joinRequired and LIST: "either directly or transitively").
+  bool JoinedWithRunnerTable(size_t i, Components* components) const {
+    for (size_t other = 0; other < scans_.size(); ++other) {
+      if (other != i && scans_[other].policy->owner_account_id == request_.querier_account_id &&
+          components->Find(other) == components->Find(i)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   absl::Status CheckConnected(Components* components) {
@@ -532,24 +546,19 @@ class Checker {
     }
     Components components(scans_.size());
     std::vector<const Expr*> rest;
-    std::map<int, std::set<int>> adjacent;
-    RETURN_IF_ERROR(CheckJoins(&components, &rest, &adjacent));
+    RETURN_IF_ERROR(CheckJoins(&components, &rest));
     for (const Expr* part : rest) {
       RETURN_IF_ERROR(AggregationExpr(*part, part->position, "filtered on"));
     }
     RETURN_IF_ERROR(CheckConnected(&components));
-    // joinRequired: a table of another member must be joined directly to one of the querier's.
+    // joinRequired: a table of another member must be joined with one of the query runner's.
     for (size_t i = 0; i < scans_.size(); ++i) {
       const ScanInfo& scan = scans_[i];
       if (!Agg(static_cast<int>(i)).join_required ||
           scan.policy->owner_account_id == request_.querier_account_id) {
         continue;
       }
-      bool joined = false;
-      for (int other : adjacent[static_cast<int>(i)]) {
-        joined |= scans_[other].policy->owner_account_id == request_.querier_account_id;
-      }
-      if (!joined) {
+      if (!JoinedWithRunnerTable(i, &components)) {
         return refuse_(scan.table,
                        "the rule requires the query runner to join this table with a table of "
                        "its own on a join column (joinRequired QUERY_RUNNER)",
@@ -587,9 +596,11 @@ class Checker {
                    pos);
   }
 
-  // A WHERE condition of a LIST query: list columns compared with constants.
+  // A WHERE condition of a LIST query: list columns and constants, compared, combined with
+  // arithmetic and matched with LIKE.
   absl::Status ListFilter(const Expr& e, Position position) {
     Position pos = FirstPosition(e, position);
+    bool operands = false;
     switch (e.kind) {
       case Expr::Kind::kColumn:
         return ListColumn(e, pos, "filtered on");
@@ -599,26 +610,33 @@ class Checker {
       case Expr::Kind::kConjunction:
       case Expr::Kind::kOperator:
       case Expr::Kind::kCast:
-        for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
-        return absl::OkStatus();
+        operands = true;
+        break;
+      case Expr::Kind::kFunction:
+        operands = IsListOperator(e.name);
+        break;
       case Expr::Kind::kOther:
-        if (e.name == "BETWEEN") {
-          for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
-          return absl::OkStatus();
-        }
-        [[fallthrough]];
+        operands = e.name == "BETWEEN";
+        break;
       default:
-        return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants", pos);
+        break;
     }
+    if (!operands) {
+      return refuse_(scans_[0].table, "LIST queries may filter only list columns against constants",
+                     pos);
+    }
+    for (const Expr& c : e.children) RETURN_IF_ERROR(ListFilter(c, pos));
+    return absl::OkStatus();
   }
 
   absl::Status CheckList() {
     RETURN_IF_ERROR(CheckSimpleShape("LIST"));
     for (const auto& call : query_.syntax.functions) {
-      if (call.name == "~~" || call.name == "!~~") continue;  // LIKE / NOT LIKE in filters
+      if (call.is_operator && IsListOperator(call.name)) continue;
       return refuse_(scans_[0].table,
-                     StrCat("function ", call.name, " is not allowed; LIST queries list columns "
-                            "without computing on them"),
+                     StrCat(call.is_operator ? "operator " : "function ", call.name,
+                            " is not allowed; LIST queries may use only the operators +, -, *, / "
+                            "and LIKE, no functions"),
                      call.position);
     }
     if (!query_.syntax.casts.empty()) {
@@ -634,15 +652,37 @@ class Checker {
                      "columns: they list the overlap of the tables",
                      std::nullopt);
     }
-    for (const auto& out : query_.outputs) RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
-    for (const Expr& key : query_.order_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "ordered by"));
+    if (!query_.distincts) {
+      return refuse_(scans_[0].table,
+                     "LIST queries must select with SELECT DISTINCT: they list each combination of "
+                     "values once",
+                     std::nullopt);
+    }
+    if (!query_.syntax.order_by.empty() || !query_.order_keys.empty()) {
+      return refuse_(scans_[0].table,
+                     "ORDER BY is not allowed in LIST queries, which are SELECT DISTINCT ... FROM "
+                     "... [INNER] JOIN ... ON ... [WHERE ...] [LIMIT ...]",
+                     query_.syntax.order_by.empty() ? std::nullopt : query_.syntax.order_by[0]);
+    }
+    for (const auto& out : query_.outputs) {
+      RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
+    }
     for (const Expr& key : query_.group_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
     Components components(scans_.size());
     std::vector<const Expr*> rest;
-    std::map<int, std::set<int>> adjacent;
-    RETURN_IF_ERROR(CheckJoins(&components, &rest, &adjacent));
+    RETURN_IF_ERROR(CheckJoins(&components, &rest));
     for (const Expr* part : rest) RETURN_IF_ERROR(ListFilter(*part, part->position));
-    return CheckConnected(&components);
+    RETURN_IF_ERROR(CheckConnected(&components));
+    for (size_t i = 0; i < scans_.size(); ++i) {
+      if (scans_[i].policy->owner_account_id == request_.querier_account_id) continue;
+      if (!JoinedWithRunnerTable(i, &components)) {
+        return refuse_(scans_[i].table,
+                       "LIST queries must join the table, directly or through other tables, with a "
+                       "table of the query runner: they list the overlap with the runner's data",
+                       std::nullopt);
+      }
+    }
+    return absl::OkStatus();
   }
 
   // ----- CUSTOM -----
@@ -757,17 +797,23 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     for (const std::string& name : read) all &= RuleOfType(*by_name[name], type) != nullptr;
     if (all) common.push_back(type);
   }
+  std::vector<std::string> parts;
+  for (const std::string& name : read) {
+    parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
+  }
   if (common.empty()) {
-    std::vector<std::string> parts;
-    for (const std::string& name : read) {
-      parts.push_back(StrCat("\"", name, "\" (", TypeList(*by_name[name]), ")"));
-    }
     return absl::InvalidArgumentError(
         StrCat("the tables a query reads must all carry the same analysis rule type; the query "
                "reads ", absl::StrJoin(parts, ", "), " (ANALYSIS_RULE_TYPES_NOT_COMPATIBLE)"));
   }
-  if (request.analysis_template_arn &&
-      std::find(common.begin(), common.end(), RuleType::kCustom) != common.end()) {
+  if (request.analysis_template_arn) {
+    // Analysis templates are what CUSTOM rules allow; AGGREGATION and LIST rules know none.
+    if (std::find(common.begin(), common.end(), RuleType::kCustom) == common.end()) {
+      return absl::InvalidArgumentError(
+          StrCat("analysis templates run only on tables with a CUSTOM analysis rule; the query "
+                 "reads ",
+                 absl::StrJoin(parts, ", ")));
+    }
     common = {RuleType::kCustom};
   }
   absl::Status first_refusal;
