@@ -8,13 +8,15 @@ namespace cleanroom::cleanrooms {
 CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
                                      iam::RoleAuthorizer* authorizer, const Clock* clock,
                                      ProtectedQueryRunner* runner,
-                                     QueryExecutorOptions query_options)
+                                     QueryExecutorOptions query_options,
+                                     logs::LogStore* query_logs)
     : apimodel::ModeledRestJsonService(apimodel::CleanRoomsModel()),
       store_(store),
       catalog_(catalog),
       authorizer_(authorizer),
       clock_(clock),
-      runner_(runner) {
+      runner_(runner),
+      query_logs_(query_logs) {
 #define CLEANROOMS_BIND(op, method) \
   Bind(op, [this](Ctx& ctx, const Json& in) { return method(ctx, in); })
   CLEANROOMS_BIND("CreateCollaboration", CreateCollaboration);

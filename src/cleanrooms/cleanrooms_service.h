@@ -40,6 +40,7 @@
 #include "common/clock.h"
 #include "glue/catalog.h"
 #include "iam/role_authorizer.h"
+#include "logs/log_store.h"
 #include "nlohmann/json.hpp"
 
 namespace cleanroom::cleanrooms {
@@ -52,7 +53,7 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   // wait, and how long one may run.
   CleanRoomsService(ResourceStore* store, glue::Catalog* catalog, iam::RoleAuthorizer* authorizer,
                     const Clock* clock, ProtectedQueryRunner* runner = nullptr,
-                    QueryExecutorOptions query_options = {});
+                    QueryExecutorOptions query_options = {}, logs::LogStore* query_logs = nullptr);
   // Shuts down (see Shutdown).
   ~CleanRoomsService() override;
 
@@ -140,8 +141,10 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   // Called once for every protected query that has reached a final state (SUCCESS, FAILED,
   // CANCELLED or TIMED_OUT), after that state is committed and outside any transaction,
   // whichever way it got there: on a worker, on cancelling a query that had not started, at
-  // shutdown, or at recovery after a restart. This is where query logs will be written (for
-  // members whose query logging is ENABLED); for now it does nothing.
+  // shutdown, or at recovery after a restart. Writes the query logs (query_logs.cc): when the
+  // collaboration logs queries, the querier, the result receivers and the owners of the tables
+  // the query read each get one entry per table in log group /aws/cleanrooms/<collaboration
+  // id>, stream <their membership id>, if their membership's queryLogStatus is ENABLED.
   void OnQueryFinished(const Resource& query);
 
   // Configured audience model associations (Clean Rooms ML, templates.cc): this server has no
@@ -172,6 +175,7 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   iam::RoleAuthorizer* authorizer_;
   const Clock* clock_;
   ProtectedQueryRunner* runner_;
+  logs::LogStore* query_logs_;  // null: no query logs
   std::unique_ptr<QueryExecutor> executor_;  // null without a runner
 };
 

@@ -568,8 +568,6 @@ void CleanRoomsService::OnQueryEnd(const std::string& query_id, const QueryEnd& 
   if (ended) OnQueryFinished(*ended);
 }
 
-void CleanRoomsService::OnQueryFinished(const Resource& /*query*/) {}
-
 absl::StatusOr<int> CleanRoomsService::RecoverInterruptedQueries() {
   int64_t now = clock_->NowMicros() / 1000;
   std::vector<Resource> ended;

@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <set>
+#include <thread>
 
 #include "admin/admin_service.h"
 #include "cleanrooms/cleanrooms_service.h"
@@ -24,6 +27,7 @@
 #include "iam/identity_store.h"
 #include "iam/role_authorizer.h"
 #include "logs/log_store.h"
+#include "protectedquery/protected_query_engine.h"
 #include "logs/logs_service.h"
 #include "s3/blob_store.h"
 #include "s3/s3_metadata.h"
@@ -55,6 +59,10 @@ struct CleanroomServer::State {
   // own features (Clean Rooms query logs go through LogStore::Append). Created before the
   // services so any of them may be handed this pointer.
   std::unique_ptr<logs::LogStore> log_store;
+  // The protected-query engine and runner, when the config supplies none. Must outlive
+  // `frontend` (the Clean Rooms service joins running queries when it is destroyed).
+  std::unique_ptr<engine::Engine> query_engine;
+  std::unique_ptr<cleanrooms::ProtectedQueryRunner> query_runner;
   std::unique_ptr<Frontend> frontend;
   std::unique_ptr<http::Server> http;
 };
@@ -181,9 +189,29 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
       state->glue_catalog.get(), state->crawl_runner.get(), &SystemClock()));
   state->frontend->AddService(std::make_unique<logs::LogsService>(state->log_store.get()));
   state->cleanrooms_store = std::make_unique<cleanrooms::ResourceStore>(state->db.get());
+  cleanrooms::ProtectedQueryRunner* query_runner = config.query_runner;
+  if (query_runner == nullptr) {
+    std::string spill = StrCat(config.data_dir, "/query-spill");
+    std::string spool = StrCat(config.data_dir, "/query-results");
+    // Whatever a previous process left there is of no use: spill files and unsent results.
+    std::error_code ignored;
+    std::filesystem::remove_all(spill, ignored);
+    std::filesystem::remove_all(spool, ignored);
+    engine::EngineOptions options;
+    options.memory_limit = config.query_memory_limit;
+    options.threads = config.query_threads > 0
+                          ? config.query_threads
+                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    options.temp_directory = spill;
+    ASSIGN_OR_RETURN(state->query_engine, engine::Engine::Open(options));
+    state->query_runner = std::make_unique<protectedquery::ProtectedQueryEngine>(
+        state->query_engine.get(), state->glue_catalog.get(), state->role_authorizer.get(),
+        state->s3_metadata.get(), state->blobs.get(), spool);
+    query_runner = state->query_runner.get();
+  }
   auto cleanrooms_service = std::make_unique<cleanrooms::CleanRoomsService>(
       state->cleanrooms_store.get(), state->glue_catalog.get(), state->role_authorizer.get(),
-      &SystemClock(), config.query_runner, config.protected_queries);
+      &SystemClock(), query_runner, config.protected_queries, state->log_store.get());
   ASSIGN_OR_RETURN(int unfinished, cleanrooms_service->RecoverInterruptedQueries());
   if (unfinished > 0) {
     Log(LogLevel::kWarning,

@@ -22,8 +22,13 @@ struct ServerConfig {
   std::string data_dir = "./data";
   http::ServerOptions http;  // host/port are taken from `listen`
   // The engine that checks and runs Clean Rooms protected queries (not owned; must outlive the
-  // server). Without one, StartProtectedQuery answers 501 NotImplementedException.
+  // server). Without one the server runs its own (protectedquery::ProtectedQueryEngine on a
+  // DuckDB engine of its own, spilling to <data_dir>/query-spill).
   cleanrooms::ProtectedQueryRunner* query_runner = nullptr;
+  // Memory limit and threads of the protected-query engine (DuckDB settings; 0 threads = one
+  // per core).
+  std::string query_memory_limit = "2GB";
+  int query_threads = 0;
   // How many protected queries run at once, how many may wait, how long one may run.
   cleanrooms::QueryExecutorOptions protected_queries;
 };

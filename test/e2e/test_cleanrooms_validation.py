@@ -459,18 +459,20 @@ class NotImplementedTest(CleanRoomsValidationBase):
         self.assertTrue(json.loads(body).get("message"), body)
         self.server.assert_healthy()
 
-    def test_protected_queries_without_a_query_engine(self):
-        """This server runs without a query engine: StartProtectedQuery checks the request and
-        then answers 501; the other protected query operations answer as for no queries."""
+    def test_protected_queries_name_only_collaboration_tables(self):
+        """StartProtectedQuery checks the request before anything runs: a query naming a table
+        that is not an association of the collaboration is a ValidationException that says how
+        tables are named, and nothing is stored."""
         res = self.aws("cleanrooms", "start-protected-query", "--membership-identifier", self.mid,
                        "--type", "SQL", "--sql-parameters",
                        '{"queryString": "SELECT COUNT(*) FROM t"}', "--result-configuration",
                        '{"outputConfiguration": {"s3": {"resultFormat": "CSV", '
                        '"bucket": "results", "keyPrefix": "q/"}}}')
-        self.assertEqual(res.returncode, 255, res)
-        self.assertIn("An error occurred (NotImplementedException) when calling the "
+        self.assertEqual(res.returncode, 254, res)
+        self.assertIn("An error occurred (ValidationException) when calling the "
                       "StartProtectedQuery operation", res.stderr)
-        self.assertIn("query engine", res.stderr)
+        self.assertIn('"t" is not a table of this collaboration', res.stderr)
+        self.assertIn("configured table association", res.stderr)
         # The request is checked first: this membership has no default result configuration.
         err = call_error(self.cr.start_protected_query, membershipIdentifier=self.mid,
                          type="SQL", sqlParameters={"queryString": "SELECT 1"})
