@@ -1,7 +1,7 @@
 // The service's operation table, and the life of the service itself.
-#include <utility>
-
 #include "cleanrooms/cleanrooms_service.h"
+
+#include <utility>
 
 namespace cleanroom::cleanrooms {
 

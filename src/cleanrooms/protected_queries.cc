@@ -49,8 +49,8 @@ absl::StatusOr<Resource> QueryingMembership(ResourceStore::Tx& tx, const std::st
   }
   ASSIGN_OR_RETURN(std::optional<Resource> collab, tx.Get(kCollaboration, ms.collaboration_id));
   if (!collab || collab->status != "ACTIVE") {
-    return AccessDenied(StrCat("Collaboration ", ms.collaboration_id,
-                               " is not active, so no query can run in it"));
+    return AccessDenied(
+        StrCat("Collaboration ", ms.collaboration_id, " is not active, so no query can run in it"));
   }
   if (!HasAbility(ms.doc["memberAbilities"], "CAN_QUERY")) {
     return AccessDenied(StrCat("Account ", account, " cannot run queries in collaboration ",
@@ -91,11 +91,10 @@ Json RenderSummary(const Resource& q) {
           {"membershipArn", MembershipArn(RegionOf(q), q.account_id, q.membership_id)},
           {"createTime", Seconds(q.create_time_ms)},
           {"status", q.status},
-          {"receiverConfigurations",
-           Json::array({{{"analysisType", "DIRECT_ANALYSIS"},
-                         {"configurationDetails",
-                          {{"directAnalysisConfigurationDetails",
-                            {{"receiverAccountIds", receivers}}}}}}})}};
+          {"receiverConfigurations", Json::array({{{"analysisType", "DIRECT_ANALYSIS"},
+                                                   {"configurationDetails",
+                                                    {{"directAnalysisConfigurationDetails",
+                                                      {{"receiverAccountIds", receivers}}}}}}})}};
 }
 
 // --- Resolving a StartProtectedQuery request ---------------------------------------------------
@@ -228,7 +227,8 @@ absl::StatusOr<Json> ResolveResults(ResourceStore::Tx& tx, const Resource& membe
   }
   Json& output = config["outputConfiguration"];
   if (output.contains("s3")) {
-    if (!HasAbility(membership.doc.value("memberAbilities", Json::array()), "CAN_RECEIVE_RESULTS")) {
+    if (!HasAbility(membership.doc.value("memberAbilities", Json::array()),
+                    "CAN_RECEIVE_RESULTS")) {
       return AccessDenied(StrCat(
           "Account ", membership.account_id, " cannot receive results in collaboration ",
           membership.collaboration_id,
@@ -239,9 +239,8 @@ absl::StatusOr<Json> ResolveResults(ResourceStore::Tx& tx, const Resource& membe
     destinations.push_back(
         S3Destination(membership.account_id, output["s3"], Str(own_default, "roleArn")));
   } else if (output.contains("member")) {
-    ASSIGN_OR_RETURN(ResultDestination d,
-                     MemberDestination(tx, membership.collaboration_id,
-                                       Str(output["member"], "accountId")));
+    ASSIGN_OR_RETURN(ResultDestination d, MemberDestination(tx, membership.collaboration_id,
+                                                            Str(output["member"], "accountId")));
     destinations.push_back(std::move(d));
   } else {
     return Invalid(
@@ -293,6 +292,33 @@ absl::StatusOr<std::vector<QueryTable>> QueryTables(ResourceStore::Tx& tx,
   std::sort(tables.begin(), tables.end(),
             [](const QueryTable& x, const QueryTable& y) { return x.name < y.name; });
   return tables;
+}
+
+// The row of a query that passed its check, SUBMITTED at `now_ms`: `in` is the
+// StartProtectedQuery input, `result_configuration` where the results go.
+Resource SubmittedQuery(const ProtectedQueryRequest& request, const QueryCheck& check,
+                        const Json& in, const Json& result_configuration, int64_t now_ms) {
+  std::vector<std::string> receivers;
+  for (const ResultDestination& d : request.destinations) {
+    if (!Contains(receivers, d.account_id)) receivers.push_back(d.account_id);
+  }
+  Resource q{.kind = std::string(kProtectedQuery),
+             .id = request.query_id,
+             .account_id = request.querier_account_id,
+             .collaboration_id = request.collaboration_id,
+             .membership_id = request.membership_id,
+             .status = "SUBMITTED",
+             .create_time_ms = now_ms,
+             .update_time_ms = now_ms};
+  q.doc = {{"region", request.region},
+           {"sqlParameters", in["sqlParameters"]},
+           {"resultConfiguration", result_configuration},
+           {"receivers", receivers},
+           {"tables", check.tables},
+           {"ruleType", check.rule_type}};
+  if (in.contains("computeConfiguration"))
+    q.doc["computeConfiguration"] = in["computeConfiguration"];
+  return q;
 }
 
 // The error an Admit refusal is answered with.
@@ -418,34 +444,17 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
   }
 
   int64_t now = clock_->NowMicros() / 1000;
-  std::vector<std::string> receivers;
-  for (const ResultDestination& d : request.destinations) {
-    if (!Contains(receivers, d.account_id)) receivers.push_back(d.account_id);
-  }
-  Resource q{.kind = std::string(kProtectedQuery),
-             .id = request.query_id,
-             .account_id = me,
-             .collaboration_id = request.collaboration_id,
-             .membership_id = request.membership_id,
-             .status = "SUBMITTED",
-             .create_time_ms = now,
-             .update_time_ms = now};
-  q.doc = {{"region", request.region},
-           {"sqlParameters", in["sqlParameters"]},
-           {"resultConfiguration", result_configuration},
-           {"receivers", receivers},
-           {"tables", check->tables},
-           {"ruleType", check->rule_type}};
-  if (in.contains("computeConfiguration")) q.doc["computeConfiguration"] = in["computeConfiguration"];
-  Json details = {{"tables", check->tables}, {"receivers", receivers}};
-  if (request.analysis_template_arn) details["analysisTemplateArn"] = *request.analysis_template_arn;
+  Resource q = SubmittedQuery(request, *check, in, result_configuration, now);
+  Json details = {{"tables", q.doc["tables"]}, {"receivers", q.doc["receivers"]}};
+  if (request.analysis_template_arn)
+    details["analysisTemplateArn"] = *request.analysis_template_arn;
 
   RETURN_IF_ERROR(AdmitError(executor_->Admit(request), executor_->options().max_in_flight));
   absl::Status written = store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     RETURN_IF_ERROR(QueryingMembership(tx, me, membership_id).status());
     RETURN_IF_ERROR(tx.Put(q));
-    return tx.Record(MakeEvent(now, me, q.collaboration_id, /*shared=*/false,
-                               "StartProtectedQuery", "PROTECTED_QUERY", q.id, details));
+    return tx.Record(MakeEvent(now, me, q.collaboration_id, /*shared=*/false, "StartProtectedQuery",
+                               "PROTECTED_QUERY", q.id, details));
   });
   if (!written.ok()) {
     executor_->Abandon(q.id);
@@ -458,9 +467,9 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
 absl::StatusOr<Json> CleanRoomsService::GetProtectedQuery(Ctx& ctx, const Json& in) {
   Json out;
   RETURN_IF_ERROR(store_->Read([&](ResourceStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(Resource q, OwnQuery(tx, ctx.caller.account_id,
-                                          Str(in, "membershipIdentifier"),
-                                          Str(in, "protectedQueryIdentifier")));
+    ASSIGN_OR_RETURN(Resource q,
+                     OwnQuery(tx, ctx.caller.account_id, Str(in, "membershipIdentifier"),
+                              Str(in, "protectedQueryIdentifier")));
     out = {{"protectedQuery", RenderQuery(q)}};
     return absl::OkStatus();
   }));
@@ -546,8 +555,8 @@ bool CleanRoomsService::OnQueryStart(const std::string& query_id) {
 
 void CleanRoomsService::OnQueryEnd(const std::string& query_id, const QueryEnd& end) {
   int64_t now = clock_->NowMicros() / 1000;
-  std::chrono::milliseconds timeout = executor_ ? executor_->options().timeout
-                                                : QueryExecutorOptions().timeout;
+  std::chrono::milliseconds timeout =
+      executor_ ? executor_->options().timeout : QueryExecutorOptions().timeout;
   std::optional<Resource> ended;
   absl::Status s = store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     ended.reset();

@@ -15,7 +15,8 @@ QueryExecutor::QueryExecutor(ProtectedQueryRunner* runner, Callbacks callbacks,
     : runner_(runner), callbacks_(std::move(callbacks)), options_(options) {
   options_.workers = std::max(1, options_.workers);
   options_.max_in_flight = std::max(1, options_.max_in_flight);
-  for (int i = 0; i < options_.workers; ++i) threads_.emplace_back(&QueryExecutor::WorkerLoop, this);
+  for (int i = 0; i < options_.workers; ++i)
+    threads_.emplace_back(&QueryExecutor::WorkerLoop, this);
   threads_.emplace_back(&QueryExecutor::WatchdogLoop, this);
 }
 
@@ -161,9 +162,8 @@ void QueryExecutor::Execute(const std::shared_ptr<Job>& job) {
     } catch (...) {
       end.outcome = absl::InternalError("The query engine failed");
     }
-    end.run_millis = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() -
-                                                                           begin)
-                         .count();
+    end.run_millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - begin).count();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

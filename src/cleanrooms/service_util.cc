@@ -233,8 +233,9 @@ absl::StatusOr<std::vector<Resource>> Members(ResourceStore::Tx& tx,
 
 absl::StatusOr<std::vector<Resource>> ActiveAssociations(ResourceStore::Tx& tx,
                                                          std::string_view collaboration_id) {
-  ASSIGN_OR_RETURN(std::vector<Resource> all,
-                   tx.List(kAssociation, Filter{.collaboration_id = std::string(collaboration_id)}));
+  ASSIGN_OR_RETURN(
+      std::vector<Resource> all,
+      tx.List(kAssociation, Filter{.collaboration_id = std::string(collaboration_id)}));
   std::vector<Resource> out;
   for (Resource& a : all) {
     ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));

@@ -53,9 +53,8 @@ class FakeQueryRunner final : public ProtectedQueryRunner {
     std::unique_lock<std::mutex> lock(mu_);
     ran_.push_back(request);
     cv_.notify_all();
-    cv_.wait(lock, [&] {
-      return !hold_ || releases_ > 0 || (!ignore_cancel_ && cancel.cancelled());
-    });
+    cv_.wait(lock,
+             [&] { return !hold_ || releases_ > 0 || (!ignore_cancel_ && cancel.cancelled()); });
     if (hold_ && releases_ > 0) --releases_;
     if (cancel.cancelled()) return absl::CancelledError("The query was cancelled");
     if (!results_.empty()) {
@@ -192,8 +191,7 @@ class CleanRoomsTestEnv : public iam::IamTestEnv {
     if (q != std::string::npos) req.query = target.substr(q + 1);
     protocol::Caller caller{account, "AKIDTEST", StrCat("arn:aws:iam::", account, ":root"), false};
     protocol::CallContext ctx{
-        req, "rid-1", "us-east-1", caller, body.is_null() ? "" : body.dump(), "", std::nullopt,
-        ""};
+        req, "rid-1", "us-east-1", caller, body.is_null() ? "" : body.dump(), "", std::nullopt, ""};
     http::Response resp = service_->Handle(ctx);
     Reply r;
     r.status = resp.status;
@@ -207,14 +205,15 @@ class CleanRoomsTestEnv : public iam::IamTestEnv {
                            const std::string& table) {
     absl::Status s = catalog_->CreateDatabase(account, {{"Name", database}});
     ASSERT_TRUE(s.ok() || s.code() == absl::StatusCode::kAlreadyExists) << s;
-    Json input = {{"Name", table},
-                  {"TableType", "EXTERNAL_TABLE"},
-                  {"StorageDescriptor",
-                   {{"Columns",
-                     {{{"Name", "id"}, {"Type", "bigint"}}, {{"Name", "region"}, {"Type", "string"}}}},
-                    {"Location", StrCat("s3://data-", account, "/", table, "/")},
-                    {"SerdeInfo", {{"SerializationLibrary", "LazySimpleSerDe"}}}}},
-                  {"Parameters", {{"classification", "csv"}}}};
+    Json input = {
+        {"Name", table},
+        {"TableType", "EXTERNAL_TABLE"},
+        {"StorageDescriptor",
+         {{"Columns",
+           {{{"Name", "id"}, {"Type", "bigint"}}, {{"Name", "region"}, {"Type", "string"}}}},
+          {"Location", StrCat("s3://data-", account, "/", table, "/")},
+          {"SerdeInfo", {{"SerializationLibrary", "LazySimpleSerDe"}}}}},
+        {"Parameters", {{"classification", "csv"}}}};
     ASSERT_TRUE(catalog_->CreateTable(account, database, input, "test").ok());
   }
 

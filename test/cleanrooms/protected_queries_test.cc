@@ -47,11 +47,12 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
     collab_ = r.body["collaboration"]["id"];
     a_ms_ = Join(a_, collab_);
     b_ms_ = Join(b_, collab_);
-    c_ms_ = Join(c_, collab_,
-                 {{"outputConfiguration",
-                   {{"s3", {{"resultFormat", "PARQUET"}, {"bucket", "c-results"},
-                            {"keyPrefix", "from-a/"}}}}},
-                  {"roleArn", StrCat("arn:aws:iam::", c_, ":role/results")}});
+    c_ms_ = Join(
+        c_, collab_,
+        {{"outputConfiguration",
+          {{"s3",
+            {{"resultFormat", "PARQUET"}, {"bucket", "c-results"}, {"keyPrefix", "from-a/"}}}}},
+         {"roleArn", StrCat("arn:aws:iam::", c_, ":role/results")}});
     e_ms_ = Join(e_, collab_);
     customers_ = Associate(b_, b_ms_, "customers", Json::array({a_, c_}));
     orders_ = Associate(a_, a_ms_, "orders", Json());
@@ -76,31 +77,31 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
                         const std::string& name, const Json& receivers) {
     MustCreateGlueTable(account, "db", name);
     std::string role = MustCreateReadRole(account, StrCat("read-", name));
-    Reply table = Call(account, "POST", "/configuredTables",
-                       {{"name", name},
-                        {"tableReference", {{"glue", {{"tableName", name}, {"databaseName", "db"}}}}},
-                        {"allowedColumns", {"id", "region"}},
-                        {"analysisMethod", "DIRECT_QUERY"}});
+    Reply table =
+        Call(account, "POST", "/configuredTables",
+             {{"name", name},
+              {"tableReference", {{"glue", {{"tableName", name}, {"databaseName", "db"}}}}},
+              {"allowedColumns", {"id", "region"}},
+              {"analysisMethod", "DIRECT_QUERY"}});
     EXPECT_TRUE(table.ok()) << table;
     std::string table_id = table.body["configuredTable"].value("id", "");
-    Reply rule = Call(
-        account, "POST", StrCat("/configuredTables/", table_id, "/analysisRule"),
-        {{"analysisRuleType", "CUSTOM"},
-         {"analysisRulePolicy",
-          {{"v1",
-            {{"custom",
-              {{"allowedAnalyses", {"ANY_QUERY"}}, {"allowedAnalysisProviders", {a_}}}}}}}}});
+    Reply rule =
+        Call(account, "POST", StrCat("/configuredTables/", table_id, "/analysisRule"),
+             {{"analysisRuleType", "CUSTOM"},
+              {"analysisRulePolicy",
+               {{"v1",
+                 {{"custom",
+                   {{"allowedAnalyses", {"ANY_QUERY"}}, {"allowedAnalysisProviders", {a_}}}}}}}}});
     EXPECT_TRUE(rule.ok()) << rule;
-    Reply assoc = Call(account, "POST",
-                       StrCat("/memberships/", membership, "/configuredTableAssociations"),
-                       {{"name", name}, {"configuredTableIdentifier", table_id}, {"roleArn", role}});
+    Reply assoc =
+        Call(account, "POST", StrCat("/memberships/", membership, "/configuredTableAssociations"),
+             {{"name", name}, {"configuredTableIdentifier", table_id}, {"roleArn", role}});
     EXPECT_TRUE(assoc.ok()) << assoc;
     std::string id = assoc.body["configuredTableAssociation"].value("id", "");
     if (!receivers.is_null()) {
       Reply cta_rule = Call(
           account, "POST",
-          StrCat("/memberships/", membership, "/configuredTableAssociations/", id,
-                 "/analysisRule"),
+          StrCat("/memberships/", membership, "/configuredTableAssociations/", id, "/analysisRule"),
           {{"analysisRuleType", "CUSTOM"},
            {"analysisRulePolicy",
             {{"v1", {{"custom", {{"allowedResultReceivers", receivers}}}}}}}});
@@ -112,16 +113,16 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
   // A template of B's with parameters min_id (INTEGER, default 10) and region (VARCHAR, no
   // default). Returns its ARN.
   std::string CreateTemplate() {
-    Reply r = Call(
-        b_, "POST", StrCat("/memberships/", b_ms_, "/analysistemplates"),
-        {{"name", "by_region"},
-         {"format", "SQL"},
-         {"source",
-          {{"text", "SELECT region, COUNT(*) FROM customers WHERE id > :min_id AND region = "
-                    ":region GROUP BY region"}}},
-         {"analysisParameters",
-          {{{"name", "min_id"}, {"type", "INTEGER"}, {"defaultValue", "10"}},
-           {{"name", "region"}, {"type", "VARCHAR"}}}}});
+    Reply r = Call(b_, "POST", StrCat("/memberships/", b_ms_, "/analysistemplates"),
+                   {{"name", "by_region"},
+                    {"format", "SQL"},
+                    {"source",
+                     {{"text",
+                       "SELECT region, COUNT(*) FROM customers WHERE id > :min_id AND region = "
+                       ":region GROUP BY region"}}},
+                    {"analysisParameters",
+                     {{{"name", "min_id"}, {"type", "INTEGER"}, {"defaultValue", "10"}},
+                      {{"name", "region"}, {"type", "VARCHAR"}}}}});
     EXPECT_TRUE(r.ok()) << r;
     return r.body["analysisTemplate"].value("arn", "");
   }
@@ -140,10 +141,10 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
               const std::string& account = "", const std::string& membership = "") {
     Json body = {{"type", "SQL"}, {"sqlParameters", sql_parameters}};
     if (!result_configuration.is_null()) body["resultConfiguration"] = result_configuration;
-    return Call(account.empty() ? a_ : account, "POST",
-                StrCat("/memberships/", membership.empty() ? a_ms_ : membership,
-                       "/protectedQueries"),
-                body);
+    return Call(
+        account.empty() ? a_ : account, "POST",
+        StrCat("/memberships/", membership.empty() ? a_ms_ : membership, "/protectedQueries"),
+        body);
   }
 
   // Starts a query of A's writing to A's bucket; its id.
@@ -164,9 +165,9 @@ class ProtectedQueriesTest : public CleanRoomsTestEnv {
 
   Reply Get(const std::string& id, const std::string& account = "",
             const std::string& membership = "") {
-    return Call(account.empty() ? a_ : account, "GET",
-                StrCat("/memberships/", membership.empty() ? a_ms_ : membership,
-                       "/protectedQueries/", id));
+    return Call(
+        account.empty() ? a_ : account, "GET",
+        StrCat("/memberships/", membership.empty() ? a_ms_ : membership, "/protectedQueries/", id));
   }
 
   Reply Cancel(const std::string& id) {
@@ -405,9 +406,8 @@ TEST_F(ProtectedQueriesTest, TheRunnerGetsEveryTableWithItsRulesAndTheDestinatio
   const QueryTable& customers = req.tables[0];
   EXPECT_EQ(customers.name, "customers");
   EXPECT_EQ(customers.association_id, customers_);
-  EXPECT_EQ(customers.association_arn,
-            StrCat("arn:aws:cleanrooms:us-east-1:", b_, ":membership/", b_ms_,
-                   "/configuredtableassociation/", customers_));
+  EXPECT_EQ(customers.association_arn, StrCat("arn:aws:cleanrooms:us-east-1:", b_, ":membership/",
+                                              b_ms_, "/configuredtableassociation/", customers_));
   EXPECT_EQ(customers.owner_account_id, b_);
   EXPECT_EQ(customers.role_arn, StrCat("arn:aws:iam::", b_, ":role/read-customers"));
   EXPECT_EQ(customers.region, "us-east-1");
@@ -474,10 +474,10 @@ TEST_F(ProtectedQueriesTest, ATemplateRunsWithGivenValuesAndDefaults) {
   EXPECT_EQ(req.parameters[1].type, "VARCHAR");
   EXPECT_EQ(req.parameters[1].value, "west");
 
-  ASSERT_TRUE(Start({{"analysisTemplateArn", arn},
-                     {"parameters", {{"region", "east"}, {"min_id", "99"}}}},
-                    S3Output("a-results"))
-                  .ok());
+  ASSERT_TRUE(
+      Start({{"analysisTemplateArn", arn}, {"parameters", {{"region", "east"}, {"min_id", "99"}}}},
+            S3Output("a-results"))
+          .ok());
   EXPECT_EQ(runner_.checked()[1].parameters[0].value, "99");
 }
 
@@ -492,8 +492,8 @@ TEST_F(ProtectedQueriesTest, TemplateParametersAreChecked) {
            {{{"region", "w"}, {"bogus", "1"}}, "declares no parameter 'bogus'"},
            {{{"region", "w"}, {"min_id", "ten"}},
             "The value of parameter 'min_id' is not a valid INTEGER"}}) {
-    Reply r = Start({{"analysisTemplateArn", arn}, {"parameters", c.parameters}},
-                    S3Output("a-results"));
+    Reply r =
+        Start({{"analysisTemplateArn", arn}, {"parameters", c.parameters}}, S3Output("a-results"));
     EXPECT_EQ(r.status, 400) << c.parameters;
     EXPECT_EQ(r.error_type, "ValidationException");
     EXPECT_EQ(r.body["reason"], "FIELD_VALIDATION_FAILED");
@@ -505,9 +505,10 @@ TEST_F(ProtectedQueriesTest, TemplateParametersAreChecked) {
 
 TEST_F(ProtectedQueriesTest, SqlParametersNeedExactlyOneOfQueryStringAndTemplate) {
   std::string arn = CreateTemplate();
-  for (const Json& sql : {Json::object(), Json{{"queryString", "SELECT 1"}, {"analysisTemplateArn", arn}},
-                          Json{{"queryString", "SELECT 1"}, {"parameters", {{"x", "1"}}}},
-                          Json{{"queryString", "  "}}}) {
+  for (const Json& sql :
+       {Json::object(), Json{{"queryString", "SELECT 1"}, {"analysisTemplateArn", arn}},
+        Json{{"queryString", "SELECT 1"}, {"parameters", {{"x", "1"}}}},
+        Json{{"queryString", "  "}}}) {
     Reply r = Start(sql, S3Output("a-results"));
     EXPECT_EQ(r.status, 400) << sql;
     EXPECT_EQ(r.error_type, "ValidationException") << sql;
@@ -537,9 +538,10 @@ TEST_F(ProtectedQueriesTest, WithoutAResultConfigurationOrADefaultStartIsRefused
 TEST_F(ProtectedQueriesTest, TheMembershipDefaultIsUsedAndItsRoleAlways) {
   Json output = S3Output("a-default", "d/")["outputConfiguration"];
   std::string role = StrCat("arn:aws:iam::", a_, ":role/results");
-  ASSERT_TRUE(Call(a_, "PATCH", StrCat("/memberships/", a_ms_),
-                   {{"defaultResultConfiguration", {{"outputConfiguration", output}, {"roleArn", role}}}})
-                  .ok());
+  ASSERT_TRUE(
+      Call(a_, "PATCH", StrCat("/memberships/", a_ms_),
+           {{"defaultResultConfiguration", {{"outputConfiguration", output}, {"roleArn", role}}}})
+          .ok());
   Reply r = Start(Sql());
   ASSERT_TRUE(r.ok()) << r;
   EXPECT_EQ(r.body["protectedQuery"]["resultConfiguration"],
@@ -601,8 +603,8 @@ TEST_F(ProtectedQueriesTest, MemberOutputNeedsAnActiveReceiverWithADefault) {
 
 TEST_F(ProtectedQueriesTest, DistributeOutputIsRefused) {
   Json location = {{"member", {{"accountId", c_}}}};
-  Reply r = Start(Sql(), {{"outputConfiguration",
-                           {{"distribute", {{"locations", Json::array({location})}}}}}});
+  Reply r = Start(
+      Sql(), {{"outputConfiguration", {{"distribute", {{"locations", Json::array({location})}}}}}});
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.error_type, "ValidationException");
   EXPECT_THAT(r.body["message"].get<std::string>(), HasSubstr("distribute"));
@@ -704,7 +706,8 @@ TEST_F(ProtectedQueriesTest, ListFiltersByStatusAndPages) {
                 Json::array({a_}));
     }
     if (!page.body.contains("nextToken")) break;
-    query = StrCat("?maxResults=2&nextToken=", UriEncode(page.body["nextToken"].get<std::string>()));
+    query =
+        StrCat("?maxResults=2&nextToken=", UriEncode(page.body["nextToken"].get<std::string>()));
   }
   // Newest first; these share a creation time, so by id, descending.
   std::vector<std::string> expected(ids.rbegin(), ids.rend());

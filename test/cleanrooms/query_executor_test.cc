@@ -106,7 +106,7 @@ TEST_F(QueryExecutorTest, TheFirstStopReasonWins) {
   ASSERT_TRUE(executor->Admit(Request("q1")).ok());
   executor->Enqueue("q1");
   ASSERT_TRUE(runner_.WaitForCancels(1));  // the deadline passed
-  EXPECT_TRUE(executor->Cancel("q1"));      // too late to change why it stopped
+  EXPECT_TRUE(executor->Cancel("q1"));     // too late to change why it stopped
   runner_.Release();
   executor->WaitIdleForTest();
   QueryEnd end = EndOf("q1");
