@@ -468,7 +468,7 @@ class NotImplementedTest(CleanRoomsValidationBase):
                        '{"queryString": "SELECT COUNT(*) FROM t"}', "--result-configuration",
                        '{"outputConfiguration": {"s3": {"resultFormat": "CSV", '
                        '"bucket": "results", "keyPrefix": "q/"}}}')
-        self.assertEqual(res.returncode, 254, res)
+        self.assertEqual(res.returncode, 255, res)
         self.assertIn("An error occurred (ValidationException) when calling the "
                       "StartProtectedQuery operation", res.stderr)
         self.assertIn('"t" is not a table of this collaboration', res.stderr)
