@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything cleanroom needs to build (and, with --test, to test) on Debian 12:
-# Debian packages, the pinned DuckDB 1.4.4, and for tests the AWS CLI and boto3.
+# Debian packages, the pinned DuckDB 1.4.4, the AWS CLI, and for tests boto3.
 # Idempotent: installs only what is missing. Runs apt-get as root or through sudo.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,8 +20,9 @@ done
 # Tools that may come from elsewhere than Debian (e.g. a newer Node.js): only the command counts.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+# The AWS CLI: the demo that scripts/run.sh sets up drives the server with it, as do the tests.
+command -v aws >/dev/null 2>&1 || missing+=(awscli)
 if [ "$with_test" -eq 1 ]; then
-  if ! command -v aws >/dev/null 2>&1; then missing+=(awscli); fi
   if ! python3 -c "import boto3" >/dev/null 2>&1; then missing+=(python3-boto3); fi
 fi
 if [ "${#missing[@]}" -gt 0 ]; then

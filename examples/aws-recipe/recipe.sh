@@ -29,6 +29,11 @@ wait_for() {
   return 1
 }
 
+# AWS CLIs before 1.29 / 2.13 ignore AWS_ENDPOINT_URL; pass it on every call for them.
+if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
+  aws() { command aws --endpoint-url "${AWS_ENDPOINT_URL}" "$@"; }
+fi
+
 # ----- Preparation ---------------------------------------------------------------------------
 export AWS_REGION=$(aws configure get region || true)
 # CORRECTION: a profile without a region makes every later `--region ${AWS_REGION}` fail.
@@ -48,20 +53,23 @@ export GLUE_DATABASE="clean_rooms_analytics_${RANDOM_SUFFIX//-/_}"
 
 aws s3 mb s3://${S3_BUCKET_ORG_A} --region ${AWS_REGION}
 aws s3 mb s3://${S3_BUCKET_ORG_B} --region ${AWS_REGION}
+# CORRECTION (all three put-bucket-encryption calls): the recipe's shorthand
+# {ApplyServerSideEncryptionByDefault:{SSEAlgorithm:AES256}} uses ':' where the AWS CLI's
+# shorthand syntax needs '=', so the CLI refuses it ("Error parsing parameter") before sending.
 aws s3api put-bucket-versioning \
     --bucket ${S3_BUCKET_ORG_A} \
     --versioning-configuration Status=Enabled
 aws s3api put-bucket-encryption \
     --bucket ${S3_BUCKET_ORG_A} \
     --server-side-encryption-configuration \
-    'Rules=[{ApplyServerSideEncryptionByDefault:{SSEAlgorithm:AES256}}]'
+    'Rules=[{ApplyServerSideEncryptionByDefault={SSEAlgorithm=AES256}}]'
 aws s3api put-bucket-versioning \
     --bucket ${S3_BUCKET_ORG_B} \
     --versioning-configuration Status=Enabled
 aws s3api put-bucket-encryption \
     --bucket ${S3_BUCKET_ORG_B} \
     --server-side-encryption-configuration \
-    'Rules=[{ApplyServerSideEncryptionByDefault:{SSEAlgorithm:AES256}}]'
+    'Rules=[{ApplyServerSideEncryptionByDefault={SSEAlgorithm=AES256}}]'
 
 # ----- 1. Sample datasets --------------------------------------------------------------------
 cat > customer_data_org_a.csv << 'EOF'
@@ -287,7 +295,7 @@ aws s3 mb s3://${RESULTS_BUCKET} --region ${AWS_REGION}
 aws s3api put-bucket-encryption \
     --bucket ${RESULTS_BUCKET} \
     --server-side-encryption-configuration \
-    'Rules=[{ApplyServerSideEncryptionByDefault:{SSEAlgorithm:AES256}}]'
+    'Rules=[{ApplyServerSideEncryptionByDefault={SSEAlgorithm=AES256}}]'
 # CORRECTION: tables are named by their association names ("org-a-association", quoted for its
 # hyphens), not org_a_customers; and age_group and region, present in both tables, must be
 # qualified, or the query is ambiguous.
@@ -328,12 +336,22 @@ aws cleanrooms get-protected-query \
     --protected-query-identifier "${QUERY_ID}" \
     --query "protectedQuery.[status,result.output.s3.location,error.message]" --output text
 aws s3 ls s3://${RESULTS_BUCKET}/query-results/ --recursive
+RESULT_LOCATION=$(aws cleanrooms get-protected-query \
+    --membership-identifier "${MEMBERSHIP_ID}" \
+    --protected-query-identifier "${QUERY_ID}" \
+    --query "protectedQuery.result.output.s3.location" --output text)
+# The result itself, as CSV.
+for key in $(aws s3api list-objects-v2 --bucket "${RESULTS_BUCKET}" \
+    --prefix "${RESULT_LOCATION#s3://${RESULTS_BUCKET}/}" --query "Contents[].Key" --output text); do
+  aws s3 cp "s3://${RESULTS_BUCKET}/${key}" -
+done
 
 cat > recipe-outputs.env << EOF
 COLLABORATION_ID=${COLLABORATION_ID}
 MEMBERSHIP_ID=${MEMBERSHIP_ID}
 QUERY_ID=${QUERY_ID}
 RESULTS_BUCKET=${RESULTS_BUCKET}
+RESULT_LOCATION=${RESULT_LOCATION}
 RANDOM_SUFFIX=${RANDOM_SUFFIX}
 EOF
 if [ -n "${RECIPE_OUTPUTS:-}" ]; then cp recipe-outputs.env "${RECIPE_OUTPUTS}"; fi
