@@ -790,6 +790,14 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
   if (read.empty()) {
     return absl::InvalidArgumentError("a protected query must read at least one table of the collaboration");
   }
+  for (const std::string& name : read) {
+    if (by_name[name]->table_rules.empty()) {
+      return absl::InvalidArgumentError(StrCat(
+          "table \"", name, "\" has no analysis rule, so no query may read it "
+          "(ANALYSIS_RULE_MISSING); its owner adds one with "
+          "create-configured-table-analysis-rule"));
+    }
+  }
   // The rule types every table read carries.
   std::vector<RuleType> common;
   for (RuleType type : {RuleType::kAggregation, RuleType::kList, RuleType::kCustom}) {
