@@ -418,5 +418,109 @@ class ProtectedQueryTest(ServerTestCase):
             "logGroups"], [])
 
 
+
+class ProtectedQueryRestartTest(ServerTestCase):
+    """A server stopped mid-query, by SIGTERM or by a crash, never leaves the query running:
+    after the restart it is FAILED, and the server runs new queries as before."""
+
+    SLOW = ("SELECT COUNT(*) FROM t a, t b, t c, t d, t e "
+            "WHERE hash(a.score + b.score + c.score + d.score + e.score) = 0")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.p_acct = cls.server.create_account()
+        _, cls.p_rows = make_data()
+        cls.p = ProtectedQueryTest.provision.__func__(
+            cls, cls.p_acct, "pub", ["customer_id", "segment", "score"],
+            [("customer_id", "bigint"), ("segment", "string"), ("score", "bigint")],
+            to_csv(["customer_id", "segment", "score"], cls.p_rows))
+        cr = cls.server.client("cleanrooms", cls.p_acct)
+        cid = cr.create_collaboration(
+            name="solo", description="solo", creatorDisplayName="P",
+            creatorMemberAbilities=["CAN_QUERY", "CAN_RECEIVE_RESULTS"], members=[],
+            queryLogStatus="DISABLED")["collaboration"]["id"]
+        cls.mid = cr.create_membership(collaborationIdentifier=cid,
+                                       queryLogStatus="DISABLED")["membership"]["id"]
+        table = cr.create_configured_table(
+            name="solo_audience", tableReference={"glue": {"tableName": cls.p["table"],
+                                                           "databaseName": cls.p["database"]}},
+            allowedColumns=cls.p["allowed"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
+        cr.create_configured_table_analysis_rule(
+            configuredTableIdentifier=table, analysisRuleType="CUSTOM",
+            analysisRulePolicy={"v1": {"custom": {
+                "allowedAnalyses": ["ANY_QUERY"],
+                "allowedAnalysisProviders": [cls.p_acct.account_id]}}})
+        cr.create_configured_table_association(name="t", membershipIdentifier=cls.mid,
+                                               configuredTableIdentifier=table,
+                                               roleArn=cls.p["role"])
+        cls.bucket = "pub-results-" + random_id()[:8]
+        cls.server.client("s3", cls.p_acct).create_bucket(Bucket=cls.bucket)
+
+    def cr(self):
+        # The server listens on a new port after each restart.
+        return self.server.client("cleanrooms", self.p_acct)
+
+    def start_slow(self):
+        cr = self.cr()
+        qid = cr.start_protected_query(
+            membershipIdentifier=self.mid, type="SQL", sqlParameters={"queryString": self.SLOW},
+            resultConfiguration={"outputConfiguration": {"s3": {
+                "resultFormat": "CSV", "bucket": self.bucket, "keyPrefix": "r/"}}}
+        )["protectedQuery"]["id"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status = cr.get_protected_query(membershipIdentifier=self.mid,
+                                            protectedQueryIdentifier=qid)["protectedQuery"]["status"]
+            if status == "STARTED":
+                return qid
+            self.assertEqual(status, "SUBMITTED")
+            time.sleep(0.02)
+        self.fail("the query did not start")
+
+    def query(self, qid):
+        return self.cr().get_protected_query(membershipIdentifier=self.mid,
+                                             protectedQueryIdentifier=qid)["protectedQuery"]
+
+    def assert_runs_new_queries(self):
+        cr = self.cr()
+        qid = cr.start_protected_query(
+            membershipIdentifier=self.mid, type="SQL",
+            sqlParameters={"queryString": "SELECT COUNT(*) AS n FROM t"},
+            resultConfiguration={"outputConfiguration": {"s3": {
+                "resultFormat": "CSV", "bucket": self.bucket, "keyPrefix": "r/"}}}
+        )["protectedQuery"]["id"]
+        deadline = time.time() + 30
+        while (q := self.query(qid))["status"] not in ("SUCCESS", "FAILED") and \
+                time.time() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(q["status"], "SUCCESS", q.get("error"))
+
+    def test_sigterm_mid_query_ends_it_failed(self):
+        qid = self.start_slow()
+        began = time.time()
+        self.server.restart()  # SIGTERM; asserts a clean exit
+        self.assertLess(time.time() - began, 20, "shutdown waited for the query")
+        q = self.query(qid)
+        self.assertEqual(q["status"], "FAILED", q)
+        self.assertIn(q["error"]["code"], ("SERVER_SHUTDOWN", "SERVER_RESTARTED"), q)
+        self.assertNotIn("result", q)
+        self.assert_runs_new_queries()
+
+    def test_crash_mid_query_ends_it_failed_after_the_restart(self):
+        qid = self.start_slow()
+        self.server._kill()  # SIGKILL: nothing runs on the way down
+        self.server.start()
+        q = self.query(qid)
+        self.assertEqual(q["status"], "FAILED", q)
+        self.assertEqual(q["error"]["code"], "SERVER_RESTARTED", q)
+        self.assertTrue(q["error"]["message"], q)
+        # Nothing of the interrupted query is left in the server's scratch directories.
+        for scratch in ("query-results", "query-spill"):
+            path = os.path.join(self.server.data_dir, scratch)
+            self.assertEqual(os.listdir(path) if os.path.isdir(path) else [], [], scratch)
+        self.assert_runs_new_queries()
+
+
 if __name__ == "__main__":
     unittest.main()
