@@ -56,7 +56,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
   try {
     duckdb::DBConfig config;
     config.SetOptionByName("threads", duckdb::Value::BIGINT(options.threads));
-    config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
+    try {
+      config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
+    } catch (const std::exception& e) {
+      return absl::InvalidArgumentError(
+          StrCat("invalid memory limit '", options.memory_limit,
+                 "': ", duckdb::ErrorData(e).RawMessage()));
+    }
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
@@ -98,7 +104,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     }
     return std::unique_ptr<Engine>(new Engine(std::move(impl)));
   } catch (const std::exception& e) {
-    return absl::InternalError(StrCat("cannot open DuckDB: ", e.what()));
+    return absl::InternalError(StrCat("cannot open DuckDB: ", duckdb::ErrorData(e).RawMessage()));
   }
 }
 

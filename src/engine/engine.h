@@ -121,6 +121,7 @@ struct ExecuteResult {
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.
 class Engine {
  public:
+  // kInvalidArgument for a memory limit DuckDB cannot read (e.g. "lots").
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const EngineOptions& options);
   ~Engine();
   Engine(const Engine&) = delete;

@@ -1,6 +1,8 @@
 // cleanroomd: the cleanroom server.
 #include <signal.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -17,7 +19,27 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", config.data_dir, "Directory for metadata, keys and object data")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
+  app.add_option("--query-memory-limit", config.query_memory_limit,
+                 "Memory for protected queries before they spill to <data-dir>/query-spill "
+                 "(DuckDB syntax, e.g. 2GB, 512MB)")
+      ->capture_default_str();
+  app.add_option("--query-threads", config.query_threads,
+                 "Threads each protected query uses (0 = one per core)")
+      ->check(CLI::Range(0, 1024))
+      ->capture_default_str();
+  app.add_option("--max-concurrent-queries", config.protected_queries.workers,
+                 "Protected queries that run at once; later ones wait in line")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  int64_t query_timeout_s = std::chrono::duration_cast<std::chrono::seconds>(
+                                config.protected_queries.timeout)
+                                .count();
+  app.add_option("--query-timeout", query_timeout_s,
+                 "Seconds a protected query may run before it ends TIMED_OUT")
+      ->check(CLI::Range(int64_t{1}, int64_t{7} * 24 * 3600))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  config.protected_queries.timeout = std::chrono::seconds(query_timeout_s);
   if (log_level == "debug") cleanroom::SetMinLogLevel(cleanroom::LogLevel::kDebug);
   if (log_level == "warning") cleanroom::SetMinLogLevel(cleanroom::LogLevel::kWarning);
   if (log_level == "error") cleanroom::SetMinLogLevel(cleanroom::LogLevel::kError);

@@ -507,6 +507,22 @@ class ProtectedQueryRestartTest(ServerTestCase):
         self.assertNotIn("result", q)
         self.assert_runs_new_queries()
 
+    def test_the_query_timeout_flag_stops_a_long_query(self):
+        self.server.extra_args = ["--query-timeout", "1"]
+        try:
+            self.server.restart()
+            qid = self.start_slow()
+            deadline = time.time() + 30
+            while (q := self.query(qid))["status"] == "STARTED" and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertEqual(q["status"], "TIMED_OUT", q)
+            self.assertEqual(q["error"]["code"], "QUERY_TIMED_OUT", q)
+            self.assertNotIn("result", q)
+        finally:
+            self.server.extra_args = []
+            self.server.restart()
+        self.assert_runs_new_queries()
+
     def test_crash_mid_query_ends_it_failed_after_the_restart(self):
         qid = self.start_slow()
         self.server._kill()  # SIGKILL: nothing runs on the way down

@@ -25,6 +25,18 @@ TEST(EngineTest, RunsAQuery) {
   EXPECT_EQ(result->rows[0][2], "xy");
 }
 
+TEST(EngineTest, RefusesAMemoryLimitItCannotRead) {
+  EngineOptions options;
+  options.memory_limit = "lots";
+  auto engine = Engine::Open(options);
+  ASSERT_FALSE(engine.ok());
+  EXPECT_EQ(engine.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(engine.status().message()).find("invalid memory limit 'lots'"), std::string::npos)
+      << engine.status();
+  options.memory_limit = "300MB";
+  EXPECT_TRUE(Engine::Open(options).ok());
+}
+
 TEST(EngineTest, ReportsSqlErrors) {
   auto engine = Engine::Open(EngineOptions{});
   ASSERT_TRUE(engine.ok());
