@@ -42,6 +42,8 @@ QueryResult ToQueryResult(duckdb::MaterializedQueryResult& result);
 
 // `name` as a quoted SQL identifier.
 std::string QuoteIdentifier(const std::string& name);
+// `text` as a SQL string literal: in single quotes, each ' doubled.
+std::string QuoteLiteral(const std::string& text);
 
 }  // namespace cleanroom::engine
 

@@ -20,15 +20,6 @@
 namespace cleanroom::engine {
 namespace {
 
-std::string Literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
-
 // The view a query reads `source` through: only the schema's columns, cast to their types.
 absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   if (source.urls.empty()) {
@@ -44,7 +35,7 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   std::string files = "[";
   for (size_t i = 0; i < source.urls.size(); ++i) {
     if (i) files += ", ";
-    files += Literal(source.urls[i]);
+    files += QuoteLiteral(source.urls[i]);
   }
   files += "]";
   std::string scan;
@@ -53,11 +44,11 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
     std::string columns = "{";
     for (size_t i = 0; i < source.file_columns.size(); ++i) {
       if (i) columns += ", ";
-      columns += StrCat(Literal(source.file_columns[i].name), ": ", Literal(source.file_columns[i].type));
+      columns += StrCat(QuoteLiteral(source.file_columns[i].name), ": ", QuoteLiteral(source.file_columns[i].type));
     }
     columns += "}";
     scan = StrCat("read_csv(", files, ", header = ", source.header ? "true" : "false",
-                  ", delim = ", Literal(source.delimiter), ", quote = '\"', escape = '\"', columns = ",
+                  ", delim = ", QuoteLiteral(source.delimiter), ", quote = '\"', escape = '\"', columns = ",
                   columns, ", auto_detect = false)");
   } else if (source.format == "PARQUET") {
     scan = StrCat("read_parquet(", files, ")");

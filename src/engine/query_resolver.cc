@@ -816,14 +816,23 @@ std::optional<std::vector<std::pair<Position, bool>>> OuterSelectList(duckdb::Qu
 
 }  // namespace
 
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
+namespace {
+
+// `text` between two `quote`s, each `quote` in it doubled.
+std::string Quote(const std::string& text, char quote) {
+  std::string out(1, quote);
+  for (char c : text) {
     out += c;
-    if (c == '"') out += '"';
+    if (c == quote) out += quote;
   }
-  return out + "\"";
+  return out + quote;
 }
+
+}  // namespace
+
+std::string QuoteIdentifier(const std::string& name) { return Quote(name, '"'); }
+
+std::string QuoteLiteral(const std::string& text) { return Quote(text, '\''); }
 
 absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector<TableSchema>& tables,
                                        const std::vector<SqlParameter>& parameters) {

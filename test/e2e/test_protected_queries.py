@@ -54,6 +54,33 @@ def to_csv(header, rows):
     return out.getvalue()
 
 
+def solo_collaboration(cr, org, account_id):
+    """A collaboration of `account_id` alone, its table `t` (over `org`'s Glue table) under a
+    CUSTOM rule that lets it run any query. Returns the membership id."""
+    cid = cr.create_collaboration(
+        name="solo", description="solo", creatorDisplayName="P",
+        creatorMemberAbilities=["CAN_QUERY", "CAN_RECEIVE_RESULTS"], members=[],
+        queryLogStatus="DISABLED")["collaboration"]["id"]
+    mid = cr.create_membership(collaborationIdentifier=cid,
+                               queryLogStatus="DISABLED")["membership"]["id"]
+    table = cr.create_configured_table(
+        name=f"solo_{random_id()[:6]}",
+        tableReference={"glue": {"tableName": org["table"], "databaseName": org["database"]}},
+        allowedColumns=org["allowed"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
+    cr.create_configured_table_analysis_rule(
+        configuredTableIdentifier=table, analysisRuleType="CUSTOM",
+        analysisRulePolicy={"v1": {"custom": {"allowedAnalyses": ["ANY_QUERY"],
+                                              "allowedAnalysisProviders": [account_id]}}})
+    cr.create_configured_table_association(name="t", membershipIdentifier=mid,
+                                           configuredTableIdentifier=table, roleArn=org["role"])
+    return mid
+
+
+# A five-way cross join of `t` that would run for hours.
+SLOW_QUERY = ("SELECT COUNT(*) FROM t a, t b, t c, t d, t e "
+              "WHERE hash(a.score + b.score + c.score + d.score + e.score) = 0")
+
+
 class ProtectedQueryTest(ServerTestCase):
 
     @classmethod
@@ -313,26 +340,8 @@ class ProtectedQueryTest(ServerTestCase):
         # P alone, in a collaboration of its own, with a CUSTOM rule that lets it run any query:
         # a five-way cross join of its table would run for hours.
         cr = self.p_cr
-        cid = cr.create_collaboration(
-            name="solo", description="solo", creatorDisplayName="P",
-            creatorMemberAbilities=["CAN_QUERY", "CAN_RECEIVE_RESULTS"], members=[],
-            queryLogStatus="DISABLED")["collaboration"]["id"]
-        mid = cr.create_membership(collaborationIdentifier=cid,
-                                   queryLogStatus="DISABLED")["membership"]["id"]
-        table = cr.create_configured_table(
-            name="solo_audience", tableReference={"glue": {"tableName": self.p["table"],
-                                                           "databaseName": self.p["database"]}},
-            allowedColumns=self.p["allowed"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
-        cr.create_configured_table_analysis_rule(
-            configuredTableIdentifier=table, analysisRuleType="CUSTOM",
-            analysisRulePolicy={"v1": {"custom": {
-                "allowedAnalyses": ["ANY_QUERY"],
-                "allowedAnalysisProviders": [self.p_acct.account_id]}}})
-        cr.create_configured_table_association(name="t", membershipIdentifier=mid,
-                                               configuredTableIdentifier=table,
-                                               roleArn=self.p["role"])
-        q = self.start("SELECT COUNT(*) FROM t a, t b, t c, t d, t e "
-                       "WHERE hash(a.score + b.score + c.score + d.score + e.score) = 0", mid=mid)
+        mid = solo_collaboration(cr, self.p, self.p_acct.account_id)
+        q = self.start(SLOW_QUERY, mid=mid)
         deadline = time.time() + 30
         while cr.get_protected_query(membershipIdentifier=mid, protectedQueryIdentifier=q["id"])[
                 "protectedQuery"]["status"] == "SUBMITTED" and time.time() < deadline:
@@ -423,9 +432,6 @@ class ProtectedQueryRestartTest(ServerTestCase):
     """A server stopped mid-query, by SIGTERM or by a crash, never leaves the query running:
     after the restart it is FAILED, and the server runs new queries as before."""
 
-    SLOW = ("SELECT COUNT(*) FROM t a, t b, t c, t d, t e "
-            "WHERE hash(a.score + b.score + c.score + d.score + e.score) = 0")
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -435,25 +441,8 @@ class ProtectedQueryRestartTest(ServerTestCase):
             cls, cls.p_acct, "pub", ["customer_id", "segment", "score"],
             [("customer_id", "bigint"), ("segment", "string"), ("score", "bigint")],
             to_csv(["customer_id", "segment", "score"], cls.p_rows))
-        cr = cls.server.client("cleanrooms", cls.p_acct)
-        cid = cr.create_collaboration(
-            name="solo", description="solo", creatorDisplayName="P",
-            creatorMemberAbilities=["CAN_QUERY", "CAN_RECEIVE_RESULTS"], members=[],
-            queryLogStatus="DISABLED")["collaboration"]["id"]
-        cls.mid = cr.create_membership(collaborationIdentifier=cid,
-                                       queryLogStatus="DISABLED")["membership"]["id"]
-        table = cr.create_configured_table(
-            name="solo_audience", tableReference={"glue": {"tableName": cls.p["table"],
-                                                           "databaseName": cls.p["database"]}},
-            allowedColumns=cls.p["allowed"], analysisMethod="DIRECT_QUERY")["configuredTable"]["id"]
-        cr.create_configured_table_analysis_rule(
-            configuredTableIdentifier=table, analysisRuleType="CUSTOM",
-            analysisRulePolicy={"v1": {"custom": {
-                "allowedAnalyses": ["ANY_QUERY"],
-                "allowedAnalysisProviders": [cls.p_acct.account_id]}}})
-        cr.create_configured_table_association(name="t", membershipIdentifier=cls.mid,
-                                               configuredTableIdentifier=table,
-                                               roleArn=cls.p["role"])
+        cls.mid = solo_collaboration(cls.server.client("cleanrooms", cls.p_acct), cls.p,
+                                     cls.p_acct.account_id)
         cls.bucket = "pub-results-" + random_id()[:8]
         cls.server.client("s3", cls.p_acct).create_bucket(Bucket=cls.bucket)
 
@@ -464,7 +453,7 @@ class ProtectedQueryRestartTest(ServerTestCase):
     def start_slow(self):
         cr = self.cr()
         qid = cr.start_protected_query(
-            membershipIdentifier=self.mid, type="SQL", sqlParameters={"queryString": self.SLOW},
+            membershipIdentifier=self.mid, type="SQL", sqlParameters={"queryString": SLOW_QUERY},
             resultConfiguration={"outputConfiguration": {"s3": {
                 "resultFormat": "CSV", "bucket": self.bucket, "keyPrefix": "r/"}}}
         )["protectedQuery"]["id"]
