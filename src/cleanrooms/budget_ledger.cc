@@ -45,8 +45,8 @@ std::string BudgetPeriod(std::string_view auto_refresh, int64_t now_ms) {
   return FormatIso8601Millis(now_ms * 1000).substr(0, 7);  // "YYYY-MM"
 }
 
-absl::StatusOr<std::optional<Resource>> PrivacyBudgetTemplateOf(
-    ResourceStore::Tx& tx, std::string_view collaboration_id) {
+absl::StatusOr<std::optional<Resource>> PrivacyBudgetTemplateOf(ResourceStore::Tx& tx,
+                                                                std::string_view collaboration_id) {
   ASSIGN_OR_RETURN(
       std::vector<Resource> rows,
       tx.List(kPrivacyBudgetTemplate, Filter{.collaboration_id = std::string(collaboration_id)}));
@@ -99,18 +99,20 @@ absl::StatusOr<BudgetReservation> BudgetLedger::ReserveBudget(std::string_view c
     }
     ASSIGN_OR_RETURN(std::optional<BudgetCharge> earlier, tx.GetCharge(query_id));
     if (earlier) {
-      return absl::AlreadyExistsError(StrCat("Query ", query_id, " already has a ",
-                                             earlier->status, " privacy budget charge"));
+      return absl::AlreadyExistsError(
+          StrCat("Query ", query_id, " already has a ", earlier->status, " privacy budget charge"));
     }
     ASSIGN_OR_RETURN(BudgetState state, CurrentBudget(tx, *budget_template, now));
     if (units > state.remaining_units) {
       std::string when = state.period == "LIFETIME"
                              ? std::string("(the budget does not refresh)")
                              : StrCat("in ", state.period, " (the budget refreshes monthly, UTC)");
-      return absl::ResourceExhaustedError(StrCat(
-          "The privacy budget of collaboration ", collaboration_id, " is not enough for this "
-          "query: it needs ", units, " cost units, and ", state.remaining_units, " of ",
-          state.total_units, " remain ", when, ", ", RemainingCounts(state.remaining_units)));
+      return absl::ResourceExhaustedError(
+          StrCat("The privacy budget of collaboration ", collaboration_id,
+                 " is not enough for this "
+                 "query: it needs ",
+                 units, " cost units, and ", state.remaining_units, " of ", state.total_units,
+                 " remain ", when, ", ", RemainingCounts(state.remaining_units)));
     }
     int noise = ParametersOf(*budget_template).users_noise_per_query;
     RETURN_IF_ERROR(tx.PutLedger(LedgerEntry{.collaboration_id = std::string(collaboration_id),
@@ -139,7 +141,8 @@ absl::Status BudgetLedger::CommitCharge(std::string_view query_id) {
     if (charge.status == "COMMITTED") return absl::OkStatus();
     if (charge.status != "RESERVED") {
       return absl::FailedPreconditionError(StrCat("The privacy budget charge of query ", query_id,
-                                                  " was ", charge.status, "; it cannot be committed"));
+                                                  " was ", charge.status,
+                                                  "; it cannot be committed"));
     }
     charge.status = "COMMITTED";
     charge.update_time_ms = now;
@@ -153,9 +156,9 @@ absl::Status BudgetLedger::RefundCharge(std::string_view query_id, std::string_v
     ASSIGN_OR_RETURN(BudgetCharge charge, ChargeOf(tx, query_id));
     if (charge.status == "REFUNDED") return absl::OkStatus();
     if (charge.status != "RESERVED") {
-      return absl::FailedPreconditionError(
-          StrCat("The privacy budget charge of query ", query_id, " is ", charge.status,
-                 ": budget a query spent is never given back"));
+      return absl::FailedPreconditionError(StrCat("The privacy budget charge of query ", query_id,
+                                                  " is ", charge.status,
+                                                  ": budget a query spent is never given back"));
     }
     ASSIGN_OR_RETURN(std::optional<LedgerEntry> entry,
                      tx.GetLedger(charge.collaboration_id, charge.period));

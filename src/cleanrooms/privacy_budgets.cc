@@ -6,6 +6,7 @@
 // member that neither queries nor receives results may create it. Its document holds the region,
 // autoRefresh, epsilon, usersNoisePerQuery and budgetId (the id of the privacy budget it sets
 // up). Budgets are computed from the template and the ledger (budget_ledger.h) when listed.
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -178,11 +179,11 @@ absl::StatusOr<Json> CleanRoomsService::CreatePrivacyBudgetTemplate(Ctx& ctx, co
     }
     ASSIGN_OR_RETURN(std::optional<Resource> existing, PrivacyBudgetTemplateOf(tx, collab.id));
     if (existing) {
-      return Conflict("ALREADY_EXISTS", "COLLABORATION", collab.id,
-                      StrCat("Collaboration ", collab.id, " already has privacy budget template ",
-                             existing->id,
-                             "; a collaboration has only one, change it with "
-                             "UpdatePrivacyBudgetTemplate"));
+      return Conflict(
+          "ALREADY_EXISTS", "COLLABORATION", collab.id,
+          StrCat("Collaboration ", collab.id, " already has privacy budget template ", existing->id,
+                 "; a collaboration has only one, change it with "
+                 "UpdatePrivacyBudgetTemplate"));
     }
     Resource t{.kind = std::string(kPrivacyBudgetTemplate),
                .id = NewUuid(),
@@ -198,11 +199,11 @@ absl::StatusOr<Json> CleanRoomsService::CreatePrivacyBudgetTemplate(Ctx& ctx, co
              {"budgetId", NewUuid()}};
     RETURN_IF_ERROR(tx.Put(t));
     RETURN_IF_ERROR(tx.SetTags(TemplateArn(t), TagsOf(in)));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(
-        now, me, collab.id, true, "CreatePrivacyBudgetTemplate", "PRIVACY_BUDGET_TEMPLATE", t.id,
-        {{"autoRefresh", auto_refresh},
-         {"epsilon", t.doc["epsilon"]},
-         {"usersNoisePerQuery", t.doc["usersNoisePerQuery"]}})));
+    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, collab.id, true, "CreatePrivacyBudgetTemplate",
+                                        "PRIVACY_BUDGET_TEMPLATE", t.id,
+                                        {{"autoRefresh", auto_refresh},
+                                         {"epsilon", t.doc["epsilon"]},
+                                         {"usersNoisePerQuery", t.doc["usersNoisePerQuery"]}})));
     out = {{"privacyBudgetTemplate", RenderTemplate(t, collab, false, false)}};
     return absl::OkStatus();
   }));
@@ -261,9 +262,9 @@ absl::StatusOr<Json> CleanRoomsService::UpdatePrivacyBudgetTemplate(Ctx& ctx, co
     }
     t.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(t));
-    RETURN_IF_ERROR(tx.Record(MakeEvent(now, me, t.collaboration_id, true,
-                                        "UpdatePrivacyBudgetTemplate", "PRIVACY_BUDGET_TEMPLATE",
-                                        t.id, changed)));
+    RETURN_IF_ERROR(
+        tx.Record(MakeEvent(now, me, t.collaboration_id, true, "UpdatePrivacyBudgetTemplate",
+                            "PRIVACY_BUDGET_TEMPLATE", t.id, changed)));
     out = {{"privacyBudgetTemplate", RenderTemplate(t, collab, false, false)}};
     return absl::OkStatus();
   }));
@@ -295,8 +296,8 @@ absl::StatusOr<Json> CleanRoomsService::GetCollaborationPrivacyBudgetTemplate(Ct
     if (!t || t->collaboration_id != v.collaboration.id) {
       return NotFound("COLLABORATION", id, "Privacy budget template");
     }
-    out = {{"collaborationPrivacyBudgetTemplate",
-            RenderTemplate(*t, v.collaboration, true, false)}};
+    out = {
+        {"collaborationPrivacyBudgetTemplate", RenderTemplate(*t, v.collaboration, true, false)}};
     return absl::OkStatus();
   }));
   return out;

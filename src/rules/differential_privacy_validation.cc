@@ -20,8 +20,8 @@ absl::Status ValidateDifferentialPrivacyInCollaboration(
     const std::vector<DifferentialPrivacyTable>& other_tables) {
   if (collaboration.CurrentMemberHas(table.owner_account_id, kCanReceiveResults)) {
     return FieldValidationError(
-        path, StrCat("Account ", table.owner_account_id,
-                     " can receive results in collaboration ", collaboration_id,
+        path, StrCat("Account ", table.owner_account_id, " can receive results in collaboration ",
+                     collaboration_id,
                      ", and the member who can receive results cannot turn on differential "
                      "privacy for its own tables; its CUSTOM analysis rule must leave "
                      "differentialPrivacy out"));

@@ -63,8 +63,7 @@ TEST(AccountingTest, MaxCountDividesByTheCostOfTheType) {
   EXPECT_EQ(dp::MaxCount(2, 10, dp::AggregationType::kAvg).value(), 6);
   EXPECT_EQ(dp::MaxCount(2, 10, dp::AggregationType::kStddev).value(), 4);
   for (auto [epsilon, noise] : {std::pair{0, 10}, {21, 10}, {1, 9}, {1, 101}}) {
-    EXPECT_EQ(dp::BudgetUnits(epsilon, noise).status().code(),
-              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(dp::BudgetUnits(epsilon, noise).status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(dp::MaxCount(epsilon, noise, dp::AggregationType::kSum).status().code(),
               absl::StatusCode::kInvalidArgument);
   }

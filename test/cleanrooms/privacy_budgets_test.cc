@@ -63,8 +63,7 @@ class PrivacyBudgetsTest : public CleanRoomsTestEnv {
                 body);
   }
 
-  std::string MustCreateTemplate(int epsilon = 2, int noise = 10,
-                                 Json extra = Json::object()) {
+  std::string MustCreateTemplate(int epsilon = 2, int noise = 10, Json extra = Json::object()) {
     Reply r = CreateTemplate(b_, b_ms_, epsilon, noise, std::move(extra));
     EXPECT_TRUE(r.ok()) << r;
     return r.body["privacyBudgetTemplate"].value("id", "");
@@ -86,8 +85,7 @@ class PrivacyBudgetsTest : public CleanRoomsTestEnv {
                        "/privacybudgets?privacyBudgetType=DIFFERENTIAL_PRIVACY"));
   }
 
-  Reply Preview(const std::string& account, const std::string& membership, int epsilon,
-                int noise) {
+  Reply Preview(const std::string& account, const std::string& membership, int epsilon, int noise) {
     return Call(account, "POST", StrCat("/memberships/", membership, "/previewprivacyimpact"),
                 {{"parameters", DpParameters(epsilon, noise)}});
   }
@@ -106,15 +104,17 @@ class PrivacyBudgetsTest : public CleanRoomsTestEnv {
   std::string ConfiguredTable(const std::string& account, const std::string& name,
                               const std::string& dp_column) {
     MustCreateGlueTable(account, "db", name);
-    Reply table = Call(account, "POST", "/configuredTables",
-                       {{"name", name},
-                        {"tableReference", {{"glue", {{"tableName", name}, {"databaseName", "db"}}}}},
-                        {"allowedColumns", {"id", "region"}},
-                        {"analysisMethod", "DIRECT_QUERY"}});
+    Reply table =
+        Call(account, "POST", "/configuredTables",
+             {{"name", name},
+              {"tableReference", {{"glue", {{"tableName", name}, {"databaseName", "db"}}}}},
+              {"allowedColumns", {"id", "region"}},
+              {"analysisMethod", "DIRECT_QUERY"}});
     EXPECT_TRUE(table.ok()) << table;
     std::string id = table.body["configuredTable"].value("id", "");
-    Reply rule = Call(account, "POST", StrCat("/configuredTables/", id, "/analysisRule"),
-                      {{"analysisRuleType", "CUSTOM"}, {"analysisRulePolicy", CustomPolicy(dp_column)}});
+    Reply rule =
+        Call(account, "POST", StrCat("/configuredTables/", id, "/analysisRule"),
+             {{"analysisRuleType", "CUSTOM"}, {"analysisRulePolicy", CustomPolicy(dp_column)}});
     EXPECT_TRUE(rule.ok()) << rule;
     return id;
   }
@@ -130,7 +130,8 @@ class PrivacyBudgetsTest : public CleanRoomsTestEnv {
   Reply Associate(const std::string& account, const std::string& membership,
                   const std::string& name, const std::string& table_id) {
     std::string role = MustCreateReadRole(account, StrCat("read-", name));
-    return Call(account, "POST", StrCat("/memberships/", membership, "/configuredTableAssociations"),
+    return Call(account, "POST",
+                StrCat("/memberships/", membership, "/configuredTableAssociations"),
                 {{"name", name}, {"configuredTableIdentifier", table_id}, {"roleArn", role}});
   }
 
@@ -212,9 +213,9 @@ TEST_F(PrivacyBudgetsTest, CreateGetListUpdateAndDelete) {
   for (const Json& e : events.body["events"]) {
     if (e["resourceType"] == "PRIVACY_BUDGET_TEMPLATE") operations.push_back(e["operation"]);
   }
-  EXPECT_EQ(operations, (std::vector<std::string>{"CreatePrivacyBudgetTemplate",
-                                                  "UpdatePrivacyBudgetTemplate",
-                                                  "DeletePrivacyBudgetTemplate"}));
+  EXPECT_EQ(operations,
+            (std::vector<std::string>{"CreatePrivacyBudgetTemplate", "UpdatePrivacyBudgetTemplate",
+                                      "DeletePrivacyBudgetTemplate"}));
 }
 
 TEST_F(PrivacyBudgetsTest, AutoRefreshDefaultsToNone) {
@@ -246,15 +247,17 @@ TEST_F(PrivacyBudgetsTest, ACollaborationHasOneTemplate) {
 }
 
 TEST_F(PrivacyBudgetsTest, RangesAndTypesAreChecked) {
-  for (auto [epsilon, noise, field] :
-       {std::tuple{0, 10, "epsilon"}, {21, 10, "epsilon"}, {5, 9, "usersNoisePerQuery"},
-        {5, 101, "usersNoisePerQuery"}}) {
+  for (auto [epsilon, noise, field] : {std::tuple{0, 10, "epsilon"},
+                                       {21, 10, "epsilon"},
+                                       {5, 9, "usersNoisePerQuery"},
+                                       {5, 101, "usersNoisePerQuery"}}) {
     Reply r = CreateTemplate(b_, b_ms_, epsilon, noise);
     EXPECT_EQ(r.error_type, "ValidationException") << r;
     EXPECT_THAT(r.body.dump(), HasSubstr(field)) << r;
   }
-  Reply access = Call(b_, "POST", TemplatePath(b_ms_),
-                      {{"privacyBudgetType", "ACCESS_BUDGET"}, {"parameters", DpParameters(2, 10)}});
+  Reply access =
+      Call(b_, "POST", TemplatePath(b_ms_),
+           {{"privacyBudgetType", "ACCESS_BUDGET"}, {"parameters", DpParameters(2, 10)}});
   ExpectValidation(access, "privacyBudgetType", "not offered");
   Reply access_params =
       Call(b_, "POST", TemplatePath(b_ms_),
@@ -262,9 +265,8 @@ TEST_F(PrivacyBudgetsTest, RangesAndTypesAreChecked) {
             {"parameters",
              {{"accessBudget",
                {{"budgetParameters", {{{"type", "LIFETIME"}, {"budget", 10}}}},
-                {"resourceArn",
-                 StrCat("arn:aws:cleanrooms:us-east-1:", b_, ":membership/", b_ms_,
-                        "/configuredtableassociation/", b_ms_)}}}}}});
+                {"resourceArn", StrCat("arn:aws:cleanrooms:us-east-1:", b_, ":membership/", b_ms_,
+                                       "/configuredtableassociation/", b_ms_)}}}}}});
   ExpectValidation(access_params, "parameters.accessBudget", "not offered");
   Reply refresh = CreateTemplate(b_, b_ms_, 2, 10, {{"autoRefresh", "WEEKLY"}});
   EXPECT_EQ(refresh.error_type, "ValidationException") << refresh;
@@ -291,14 +293,14 @@ TEST_F(PrivacyBudgetsTest, WhoSeesTheTemplate) {
   EXPECT_EQ(Call(a_, "GET", TemplatePath(a_ms_, id)).error_type, "ResourceNotFoundException");
   EXPECT_EQ(Call(a_, "GET", TemplatePath(b_ms_, id)).error_type, "ResourceNotFoundException");
   EXPECT_EQ(Call(c_, "DELETE", TemplatePath(c_ms_, id)).error_type, "ResourceNotFoundException");
-  Reply foreign_update = Call(c_, "PATCH", TemplatePath(c_ms_, id),
-                              {{"privacyBudgetType", "DIFFERENTIAL_PRIVACY"},
-                               {"parameters", DpParameters(20, 100)}});
+  Reply foreign_update =
+      Call(c_, "PATCH", TemplatePath(c_ms_, id),
+           {{"privacyBudgetType", "DIFFERENTIAL_PRIVACY"}, {"parameters", DpParameters(20, 100)}});
   EXPECT_EQ(foreign_update.error_type, "ResourceNotFoundException") << foreign_update;
   // Every ACTIVE member sees it through the collaboration.
   for (const std::string& account : {a_, b_, c_}) {
-    Reply got = Call(account, "GET",
-                     StrCat("/collaborations/", collab_, "/privacybudgettemplates/", id));
+    Reply got =
+        Call(account, "GET", StrCat("/collaborations/", collab_, "/privacybudgettemplates/", id));
     ASSERT_TRUE(got.ok()) << got;
     Json t = got.body["collaborationPrivacyBudgetTemplate"];
     EXPECT_EQ(t["creatorAccountId"], b_);
@@ -314,7 +316,8 @@ TEST_F(PrivacyBudgetsTest, WhoSeesTheTemplate) {
   for (const std::string& path :
        {StrCat("/collaborations/", collab_, "/privacybudgettemplates/", id),
         StrCat("/collaborations/", collab_, "/privacybudgettemplates"),
-        StrCat("/collaborations/", collab_, "/privacybudgets?privacyBudgetType=DIFFERENTIAL_PRIVACY")}) {
+        StrCat("/collaborations/", collab_,
+               "/privacybudgets?privacyBudgetType=DIFFERENTIAL_PRIVACY")}) {
     Reply r = Call(d_, "GET", path);
     EXPECT_EQ(r.status, 404) << path << " " << r;
     EXPECT_EQ(r.body.value("resourceType", ""), "COLLABORATION") << r;
@@ -322,9 +325,9 @@ TEST_F(PrivacyBudgetsTest, WhoSeesTheTemplate) {
   EXPECT_EQ(ListBudgets(d_, b_ms_).body.value("resourceType", ""), "MEMBERSHIP");
   EXPECT_EQ(Preview(d_, b_ms_, 1, 10).body.value("resourceType", ""), "MEMBERSHIP");
   // An invited member must join first.
-  EXPECT_EQ(Call(e_, "GET", StrCat("/collaborations/", collab_, "/privacybudgettemplates"))
-                .error_type,
-            "AccessDeniedException");
+  EXPECT_EQ(
+      Call(e_, "GET", StrCat("/collaborations/", collab_, "/privacybudgettemplates")).error_type,
+      "AccessDeniedException");
   // Tags are the creator's business.
   std::string arn = StrCat("arn:aws:cleanrooms:us-east-1:", b_, ":privacybudgettemplate/", id);
   EXPECT_EQ(Call(a_, "GET", StrCat("/tags/", Encode(arn))).error_type, "AccessDeniedException");
@@ -354,8 +357,8 @@ TEST_F(PrivacyBudgetsTest, BudgetsReportMaxAndRemainingCounts) {
     EXPECT_EQ(b["type"], "DIFFERENTIAL_PRIVACY");
     EXPECT_EQ(b["budget"]["differentialPrivacy"]["epsilon"], 2);
     for (const Json& a : aggregations) {
-      EXPECT_EQ(Counts(b)[a["type"]], std::make_pair(a["maxCount"].get<int64_t>(),
-                                                     a["maxCount"].get<int64_t>()));
+      EXPECT_EQ(Counts(b)[a["type"]],
+                std::make_pair(a["maxCount"].get<int64_t>(), a["maxCount"].get<int64_t>()));
     }
   }
   std::map<std::string, std::pair<int64_t, int64_t>> full = {{"AVG", {6, 6}},

@@ -34,9 +34,9 @@ TEST(DifferentialPrivacyColumnTest, OnlyCustomRulesWithDifferentialPrivacyHaveOn
 
 TEST(DifferentialPrivacyValidationTest, AcceptsTheSameColumnEverywhere) {
   DifferentialPrivacyTable table{"visits", kOwner, "user_id"};
-  EXPECT_TRUE(ValidateDifferentialPrivacyInCollaboration(kPath, kCollaboration, table,
-                                                         Collaboration(), {})
-                  .ok());
+  EXPECT_TRUE(
+      ValidateDifferentialPrivacyInCollaboration(kPath, kCollaboration, table, Collaboration(), {})
+          .ok());
   EXPECT_TRUE(ValidateDifferentialPrivacyInCollaboration(
                   kPath, kCollaboration, table, Collaboration(),
                   {{"users", kPartner, "user_id"}, {"more", kOwner, "user_id"}})
