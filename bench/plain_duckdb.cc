@@ -161,6 +161,8 @@ class Server {
  public:
   Server(int threads, const std::string& memory_limit, const std::string& temp_dir)
       : threads_(threads), memory_limit_(memory_limit), temp_dir_(temp_dir) {
+    // DuckDB creates the spill directory itself but not its parents.
+    std::filesystem::create_directories(temp_dir);
     duckdb::DBConfig config;
     config.SetOptionByName("threads", duckdb::Value::BIGINT(threads));
     config.SetOptionByName("memory_limit", duckdb::Value(memory_limit));
