@@ -878,10 +878,10 @@ def report(args, join, recipe, large, meta):
             ""]
         verdicts.append(
             f"Aim 3, the join at {large['rows']:,} rows per party completes: " + "; ".join(
-                (f"with a {run['limit']} memory limit met ({run['seconds']:.0f} s, peak RSS "
-                 f"{gib(run['rss_kib'])} of {gib(mem)})" if run["ok"] else
-                 f"with a {run['limit']} memory limit NOT met (FAILED, out of memory"
-                 + (", as plain DuckDB" if not run["ref_ok"] else "") + ")")
+                (f"with `--query-memory-limit {run['limit']}` met ({run['seconds']:.0f} s, "
+                 f"peak RSS {gib(run['rss_kib'])} of {gib(mem)})" if run["ok"] else
+                 f"with `--query-memory-limit {run['limit']}` NOT met (FAILED, out of memory"
+                 + (", as plain DuckDB with the same limit" if not run["ref_ok"] else "") + ")")
                 for run in large["runs"]) + ".")
     elif args.large_rows == 0:
         lines += ["### 3. 100M rows per party", "",
