@@ -1,0 +1,207 @@
+// Unit tests of the samplers' contracts. The distributions themselves are checked by
+// samplers_statistical_test.cc, with many more draws.
+#include "dp/samplers.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <vector>
+
+#include "dp/seeded_random.h"
+#include "dp/stats.h"
+#include "gtest/gtest.h"
+
+namespace cleanroom::dp {
+namespace {
+
+using testing::ChiSquareFit;
+using testing::Histogram;
+
+constexpr double kRejectP = 1e-6;
+
+TEST(UniformBelowTest, CoversTheRangeUniformly) {
+  SeededRandom random(1);
+  RandomBits bits(random);
+  Histogram histogram;
+  constexpr int kDraws = 60000;
+  for (int i = 0; i < kDraws; ++i) ++histogram[static_cast<int64_t>(UniformBelow(6, bits))];
+  ASSERT_EQ(histogram.size(), 6u);
+  EXPECT_EQ(histogram.begin()->first, 0);
+  EXPECT_EQ(histogram.rbegin()->first, 5);
+  auto pmf = [](int64_t y) -> long double { return y >= 0 && y < 6 ? 1.0L / 6 : 0; };
+  EXPECT_GT(ChiSquareFit(histogram, pmf, 0, 5).p_value, kRejectP);
+}
+
+TEST(UniformBelowTest, OneNeedsNoRandomness) {
+  SeededRandom random(2);
+  RandomBits bits(random);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(UniformBelow(uint64_t{1}, bits), 0u);
+  EXPECT_EQ(bits.bytes_read(), 0u);
+}
+
+TEST(UniformBelowTest, LargeBoundsStayBelowAndReachTheTopBits) {
+  SeededRandom random(3);
+  RandomBits bits(random);
+  for (const BigInt& m : {BigInt(UINT64_MAX), (BigInt(1) << 64) + 1, (BigInt(1) << 100) + 7,
+                          (BigInt(3) << 200) - 1}) {
+    int top_half = 0;
+    for (int i = 0; i < 2000; ++i) {
+      const BigInt x = UniformBelow(m, bits);
+      ASSERT_GE(x, 0);
+      ASSERT_LT(x, m);
+      top_half += x >= m / 2;
+    }
+    // Binomial(2000, ~1/2): within 6 standard deviations (22).
+    EXPECT_NEAR(top_half, 1000, 140) << m;
+  }
+  const uint64_t big = (uint64_t{1} << 63) + 12345;
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(UniformBelow(big, bits), big);
+}
+
+TEST(BernoulliTest, EdgesAndMean) {
+  SeededRandom random(4);
+  RandomBits bits(random);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_FALSE(Bernoulli(0, 7, bits));
+    EXPECT_TRUE(Bernoulli(7, 7, bits));
+  }
+  int ones = 0;
+  constexpr int kDraws = 30000;
+  for (int i = 0; i < kDraws; ++i) ones += Bernoulli(1, 3, bits);
+  EXPECT_NEAR(ones, kDraws / 3.0, 6 * std::sqrt(kDraws * (1 / 3.0) * (2 / 3.0)));
+}
+
+TEST(BernoulliExpMinusTest, MeanIsExpMinusGamma) {
+  SeededRandom random(5);
+  RandomBits bits(random);
+  for (int i = 0; i < 200; ++i) EXPECT_TRUE(BernoulliExpMinus(Rational{0, 1}, bits));
+  constexpr int kDraws = 20000;
+  for (const Rational& gamma : {Rational{1, 2}, Rational{1, 1}, Rational{5, 3}, Rational{7, 2}}) {
+    const double mean = std::exp(-static_cast<double>(gamma.num) / static_cast<double>(gamma.den));
+    int ones = 0;
+    for (int i = 0; i < kDraws; ++i) ones += BernoulliExpMinus(gamma, bits);
+    EXPECT_NEAR(ones, kDraws * mean, 6 * std::sqrt(kDraws * mean * (1 - mean))) << gamma.ToString();
+  }
+}
+
+TEST(DiscreteLaplaceTest, RefusesBadScales) {
+  for (const Rational& scale : {Rational{0, 1}, Rational{-1, 1}, Rational{1, 0},
+                                Rational{(BigInt(1) << 56) + 1, 1}, Rational{1, BigInt(1) << 64}}) {
+    EXPECT_EQ(DiscreteLaplaceSampler::Create(scale).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << scale.ToString();
+  }
+  EXPECT_TRUE(DiscreteLaplaceSampler::Create(Rational{BigInt(1) << 56, 1}).ok());
+  // Lowest terms are what count, and the sign may sit in the denominator.
+  EXPECT_TRUE(DiscreteLaplaceSampler::Create(Rational{BigInt(1) << 57, 2}).ok());
+  EXPECT_TRUE(DiscreteLaplaceSampler::Create(Rational{-3, -2}).ok());
+}
+
+TEST(DiscreteLaplaceTest, DrawsStayInTheDocumentedRange) {
+  SeededRandom random(6);
+  RandomBits bits(random);
+  for (auto [t, s] : {std::pair{1, 1}, {10, 1}, {7, 2}, {3, 10}}) {
+    absl::StatusOr<DiscreteLaplaceSampler> sampler = DiscreteLaplaceSampler::Create(Rational{t, s});
+    ASSERT_TRUE(sampler.ok());
+    std::set<int64_t> seen;
+    for (int i = 0; i < 3000; ++i) {
+      const int64_t y = sampler->Sample(bits);
+      EXPECT_LE(std::llabs(y), (49 * t - 1) / s);
+      seen.insert(y);
+    }
+    EXPECT_TRUE(seen.count(0));
+    EXPECT_LT(*seen.begin(), 0);
+    EXPECT_GT(*seen.rbegin(), 0);
+  }
+}
+
+TEST(DiscreteLaplaceTest, SameSeedSameDraws) {
+  auto draws = [](uint64_t seed) {
+    SeededRandom random(seed);
+    RandomBits bits(random);
+    std::vector<int64_t> out;
+    for (int i = 0; i < 200; ++i) out.push_back(*DiscreteLaplace(Rational{10, 1}, bits));
+    return out;
+  };
+  EXPECT_EQ(draws(7), draws(7));
+  EXPECT_NE(draws(7), draws(8));
+}
+
+TEST(DiscreteGaussianTest, RefusesBadVariances) {
+  for (const Rational& sigma2 :
+       {Rational{0, 1}, Rational{-4, 1}, Rational{1, 0}, Rational{(BigInt(1) << 100) + 1, 1},
+        Rational{BigInt(1) << 128, 3}, Rational{1, BigInt(1) << 128}}) {
+    EXPECT_EQ(DiscreteGaussianSampler::Create(sigma2).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << sigma2.ToString();
+  }
+}
+
+TEST(DiscreteGaussianTest, NormalisesAndPicksThePath) {
+  absl::StatusOr<DiscreteGaussianSampler> sampler =
+      DiscreteGaussianSampler::Create(Rational{10, 4});
+  ASSERT_TRUE(sampler.ok());
+  EXPECT_EQ(sampler->sigma2().num, 5);
+  EXPECT_EQ(sampler->sigma2().den, 2);
+  EXPECT_TRUE(sampler->fast_path());
+  EXPECT_TRUE(DiscreteGaussianSampler::Create(Rational{100000000, 1})->fast_path());
+  EXPECT_TRUE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 50, 1})->fast_path());
+  EXPECT_FALSE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 100, 1})->fast_path());
+  EXPECT_FALSE(DiscreteGaussianSampler::CreateWideForTest(Rational{100, 1})->fast_path());
+}
+
+TEST(DiscreteGaussianTest, DrawsLookRightOnEveryPath) {
+  // A quick check of mean and variance (the chi-square tests are in the statistical test).
+  SeededRandom random(9);
+  RandomBits bits(random);
+  constexpr int kDraws = 4000;
+  for (bool wide : {false, true}) {
+    for (const Rational& sigma2 : {Rational{1, 1}, Rational{100, 1}, Rational{7, 3}}) {
+      absl::StatusOr<DiscreteGaussianSampler> sampler =
+          wide ? DiscreteGaussianSampler::CreateWideForTest(sigma2)
+               : DiscreteGaussianSampler::Create(sigma2);
+      ASSERT_TRUE(sampler.ok());
+      const double s2 = static_cast<double>(sigma2.num) / static_cast<double>(sigma2.den);
+      double sum = 0;
+      double squares = 0;
+      for (int i = 0; i < kDraws; ++i) {
+        const auto y = static_cast<double>(sampler->Sample(bits));
+        sum += y;
+        squares += y * y;
+      }
+      // Mean 0 (sd sigma / sqrt(n)); E[y^2] ~ sigma2 (sd ~ sigma2 sqrt(2 / n)).
+      EXPECT_NEAR(sum / kDraws, 0, 6 * std::sqrt(s2 / kDraws)) << sigma2.ToString() << wide;
+      EXPECT_NEAR(squares / kDraws, s2, 6 * s2 * std::sqrt(2.0 / kDraws))
+          << sigma2.ToString() << wide;
+    }
+  }
+}
+
+TEST(DiscreteGaussianTest, HugeVarianceUsesTheWidePath) {
+  SeededRandom random(10);
+  RandomBits bits(random);
+  absl::StatusOr<DiscreteGaussianSampler> sampler =
+      DiscreteGaussianSampler::Create(Rational{BigInt(1) << 100, 1});
+  ASSERT_TRUE(sampler.ok());
+  double squares = 0;
+  constexpr int kDraws = 300;
+  for (int i = 0; i < kDraws; ++i) {
+    const int64_t y = sampler->Sample(bits);
+    EXPECT_LT(std::llabs(y), int64_t{49} << 50);
+    squares += std::ldexp(static_cast<double>(y), -50) * std::ldexp(static_cast<double>(y), -50);
+  }
+  EXPECT_NEAR(squares / kDraws, 1.0, 6 * std::sqrt(2.0 / kDraws));
+}
+
+TEST(DiscreteGaussianTest, TinyVarianceIsAlmostAlwaysZero) {
+  SeededRandom random(11);
+  RandomBits bits(random);
+  absl::StatusOr<DiscreteGaussianSampler> sampler =
+      DiscreteGaussianSampler::Create(Rational{1, 100});
+  ASSERT_TRUE(sampler.ok());
+  // P(y != 0) = 2 e^-50 / Z.
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(sampler->Sample(bits), 0);
+}
+
+}  // namespace
+}  // namespace cleanroom::dp
