@@ -34,7 +34,15 @@ class RandomBits {
       reservoir_bits_ -= n;
       return out;
     }
-    return BitsSlow(n);
+    // Too few bits left: use them all as the low bits and take the rest from the next word.
+    const int low_bits = reservoir_bits_;
+    const uint64_t low = reservoir_;
+    const int high_bits = n - low_bits;  // 1..64
+    const uint64_t word = NextWord();
+    const uint64_t high = high_bits == 64 ? word : word & ((uint64_t{1} << high_bits) - 1);
+    reservoir_ = high_bits == 64 ? 0 : word >> high_bits;
+    reservoir_bits_ = 64 - high_bits;
+    return low_bits == 0 ? high : low | (high << low_bits);
   }
   uint64_t Word() { return Bits(64); }
   bool Bit() { return Bits(1) != 0; }
@@ -45,8 +53,14 @@ class RandomBits {
  private:
   static constexpr size_t kWords = kBufferBytes / sizeof(uint64_t);
 
-  uint64_t BitsSlow(int n);
-  uint64_t NextWord();
+  uint64_t NextWord() {
+    if (next_word_ == kWords) Refill();
+    const uint64_t word = buffer_[next_word_];
+    buffer_[next_word_] = 0;  // a bit handed out does not stay in memory
+    ++next_word_;
+    return word;
+  }
+  void Refill();
 
   Random& random_;
   std::array<uint64_t, kWords> buffer_{};

@@ -17,8 +17,8 @@ namespace {
 
 __extension__ typedef unsigned __int128 uint128;
 
-int BitWidth(uint64_t x) { return x == 0 ? 0 : 64 - __builtin_clzll(x); }
-int BitWidth(uint128 x) {
+constexpr int BitWidth(uint64_t x) { return x == 0 ? 0 : 64 - __builtin_clzll(x); }
+constexpr int BitWidth(uint128 x) {
   const auto high = static_cast<uint64_t>(x >> 64);
   return high != 0 ? 64 + BitWidth(high) : BitWidth(static_cast<uint64_t>(x));
 }
@@ -54,11 +54,12 @@ bool FitsUint128(const BigInt& x) {
 // random bits are drawn until they are below m.
 class UniformDraw {
  public:
-  UniformDraw() = default;
-  explicit UniformDraw(uint128 m) : m_(m) {
+  constexpr UniformDraw() = default;
+  constexpr explicit UniformDraw(uint128 m) : m_(m) {
     if (m <= std::numeric_limits<uint64_t>::max()) {
       const auto m64 = static_cast<uint64_t>(m);
       bits_ = std::min(64, BitWidth(m64) + 8);
+      low_mask_ = bits_ == 64 ? ~uint64_t{0} : (uint64_t{1} << bits_) - 1;
       // 2^bits mod m: the number of low products to reject so that every value keeps the same
       // number of accepted words.
       threshold_ = bits_ == 64 ? (0 - m64) % m64 : (uint64_t{1} << bits_) % m64;
@@ -68,20 +69,17 @@ class UniformDraw {
     }
   }
 
-  uint128 bound() const { return m_; }
-
   uint128 operator()(RandomBits& bits) const {
+    if (wide_) [[unlikely]] return Wide(bits);
     if (m_ == 1) return 0;
-    if (!wide_) {
-      const auto m64 = static_cast<uint64_t>(m_);
-      for (;;) {
-        const uint128 product = static_cast<uint128>(bits.Bits(bits_)) * m64;
-        const uint64_t low = bits_ == 64
-                                 ? static_cast<uint64_t>(product)
-                                 : static_cast<uint64_t>(product) & ((uint64_t{1} << bits_) - 1);
-        if (low >= threshold_) return product >> bits_;
-      }
+    for (;;) {
+      const uint128 product = static_cast<uint128>(bits.Bits(bits_)) * static_cast<uint64_t>(m_);
+      if ((static_cast<uint64_t>(product) & low_mask_) >= threshold_) return product >> bits_;
     }
+  }
+
+ private:
+  [[gnu::noinline]] uint128 Wide(RandomBits& bits) const {
     for (;;) {
       const uint128 high = bits.Bits(bits_ - 64);
       const uint128 x = (high << 64) | bits.Word();
@@ -89,9 +87,9 @@ class UniformDraw {
     }
   }
 
- private:
   uint128 m_ = 1;
   int bits_ = 0;
+  uint64_t low_mask_ = 0;
   uint64_t threshold_ = 0;
   bool wide_ = false;
 };
@@ -171,22 +169,25 @@ constexpr std::array<uint64_t, kExpMinusOneTrials - kHeadTrials> kTailThresholds
     MakeTailThresholds();
 static_assert(kTailBound / RisingProduct(kHeadTrials + 1, kExpMinusOneTrials) == 1);
 
-const UniformDraw& HeadDraw() {
-  static const UniformDraw draw(kHeadBound);
-  return draw;
-}
-const UniformDraw& TailDraw() {
-  static const UniformDraw draw(kTailBound);
-  return draw;
+constexpr UniformDraw kHeadDraw(kHeadBound);
+constexpr UniformDraw kTailDraw(kTailBound);
+
+// The number of thresholds that w is below, by comparing with each of them (unrolled, no
+// branches).
+template <size_t N>
+unsigned CountBelow(int64_t w, const std::array<uint64_t, N>& thresholds) {
+  return [&]<size_t... I>(std::index_sequence<I...>) {
+    return ((w < static_cast<int64_t>(thresholds[I]) ? 1u : 0u) + ...);
+  }(std::make_index_sequence<N>());
 }
 
 bool ExpMinusOne(RandomBits& bits) {
-  const auto w1 = static_cast<uint64_t>(HeadDraw()(bits));
-  const auto w2 = static_cast<uint64_t>(TailDraw()(bits));
-  unsigned head = 0;  // successes among trials 2..20
-  for (uint64_t threshold : kHeadThresholds) head += w1 < threshold;
-  unsigned tail = 0;  // successes among trials 21..28, counted only if 2..20 all succeeded
-  for (uint64_t threshold : kTailThresholds) tail += w2 < threshold;
+  // All values are below 2^62, so signed comparisons (which vectorize) are exact.
+  const auto w1 = static_cast<int64_t>(kHeadDraw(bits));
+  const auto w2 = static_cast<int64_t>(kTailDraw(bits));
+  const unsigned head = CountBelow(w1, kHeadThresholds);  // successes among trials 2..20
+  // Successes among trials 21..28, which count only if trials 2..20 all succeeded.
+  const unsigned tail = CountBelow(w2, kTailThresholds);
   const unsigned successes = head + (tail & -static_cast<unsigned>(Opaque(w1 == 0)));
   if (successes == kExpMinusOneTrials - 1) [[unlikely]] {
     unsigned k = kExpMinusOneTrials + 1;
@@ -289,6 +290,17 @@ struct AcceptanceTest {
       floor_gamma = g / h;
       rest = g - floor_gamma * h;
     }
+    // Bernoulli(exp(-gamma)) = Bernoulli(exp(-rest/h)) and floor(gamma) Bernoulli(exp(-1)), all
+    // independent. The fractional part goes first: it rejects more often and costs less.
+    const bool fraction = VonNeumannExpMinus(
+        [&](unsigned k) {
+          if (k <= static_cast<unsigned>(kVonNeumannRounds)) {
+            return fraction_draws[k - 1](bits) < rest;
+          }
+          return Draw{h * Int(k)}(bits) < rest;
+        },
+        /*stop_if_false=*/true);
+    if (!fraction) return false;
     // floor(gamma) Bernoulli(exp(-1)) draws, at least kGaussianExpRounds of them; the padding
     // draws after floor(gamma) do not count. A failure rejects the candidate at once.
     bool passed = true;
@@ -298,14 +310,7 @@ struct AcceptanceTest {
       passed = Opaque(passed && (success || j >= floor_gamma));
       if (!passed) return false;
     }
-    return VonNeumannExpMinus(
-        [&](unsigned k) {
-          if (k <= static_cast<unsigned>(kVonNeumannRounds)) {
-            return fraction_draws[k - 1](bits) < rest;
-          }
-          return Draw{h * Int(k)}(bits) < rest;
-        },
-        /*stop_if_false=*/true);
+    return true;
   }
 };
 
