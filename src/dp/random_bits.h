@@ -28,6 +28,7 @@ class RandomBits {
 
   // `n` uniformly random bits, 0 <= n <= 64, in the low bits of the result (the rest are 0).
   uint64_t Bits(int n) {
+    bits_used_ += n;
     if (n <= reservoir_bits_) {
       const uint64_t out = n == 64 ? reservoir_ : reservoir_ & ((uint64_t{1} << n) - 1);
       reservoir_ = n == 64 ? 0 : reservoir_ >> n;
@@ -47,7 +48,8 @@ class RandomBits {
   uint64_t Word() { return Bits(64); }
   bool Bit() { return Bits(1) != 0; }
 
-  // Bytes read from the Random so far (for tests and benchmarks).
+  // Bits handed out so far, and bytes read from the Random so far (for tests and benchmarks).
+  uint64_t bits_used() const { return bits_used_; }
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
@@ -67,6 +69,7 @@ class RandomBits {
   size_t next_word_ = kWords;  // buffer_ is empty until the first refill
   uint64_t reservoir_ = 0;     // unused bits of the current word, lowest first
   int reservoir_bits_ = 0;
+  uint64_t bits_used_ = 0;
   uint64_t bytes_read_ = 0;
 };
 

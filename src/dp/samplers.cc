@@ -70,7 +70,8 @@ class UniformDraw {
   }
 
   uint128 operator()(RandomBits& bits) const {
-    if (wide_) [[unlikely]] return Wide(bits);
+    if (wide_) [[unlikely]]
+      return Wide(bits);
     if (m_ == 1) return 0;
     for (;;) {
       const uint128 product = static_cast<uint128>(bits.Bits(bits_)) * static_cast<uint64_t>(m_);
@@ -126,9 +127,9 @@ bool VonNeumannExpMinus(Trial&& trial, bool stop_if_false) {
   unsigned first_failure = 0;
   for (unsigned k = 1; k <= kVonNeumannRounds; ++k) {
     const bool success = trial(k);
-    const bool fails_here = alive && !success;
+    const bool fails_here = alive & !success;
     first_failure |= k & -static_cast<unsigned>(Opaque(fails_here));
-    alive = Opaque(alive && success);
+    alive = Opaque(alive & success);
     if (stop_if_false && fails_here && k % 2 == 0) return false;
   }
   if (alive) [[unlikely]] {
@@ -178,7 +179,8 @@ template <size_t N>
 unsigned CountBelow(int64_t w, const std::array<uint64_t, N>& thresholds) {
   return [&]<size_t... I>(std::index_sequence<I...>) {
     return ((w < static_cast<int64_t>(thresholds[I]) ? 1u : 0u) + ...);
-  }(std::make_index_sequence<N>());
+  }
+  (std::make_index_sequence<N>());
 }
 
 bool ExpMinusOne(RandomBits& bits) {
@@ -204,7 +206,8 @@ uint64_t GeometricExpMinusOne(RandomBits& bits) {
   uint64_t v = 0;
   bool alive = true;
   for (int round = 0; round < kGeometricRounds; ++round) {
-    alive = Opaque(alive && ExpMinusOne(bits));
+    const bool success = ExpMinusOne(bits);  // drawn even when the count has stopped
+    alive = Opaque(alive & success);
     v += alive;
   }
   if (alive) [[unlikely]] {
@@ -307,7 +310,7 @@ struct AcceptanceTest {
     const Int rounds = std::max(floor_gamma, Int(kGaussianExpRounds));
     for (Int j = 0; j < rounds; ++j) {
       const bool success = ExpMinusOne(bits);
-      passed = Opaque(passed && (success || j >= floor_gamma));
+      passed = Opaque(passed & (success | (j >= floor_gamma)));
       if (!passed) return false;
     }
     return true;
@@ -344,7 +347,8 @@ bool BernoulliExpMinus(const Rational& gamma, RandomBits& bits) {
   const BigInt rest = gamma.num - whole * gamma.den;
   bool result = true;
   for (uint64_t j = 0, n = static_cast<uint64_t>(whole); j < n; ++j) {
-    result = Opaque(result && ExpMinusOne(bits));  // no early exit: the result stays hidden
+    const bool success = ExpMinusOne(bits);  // drawn even after a failure: no early exit
+    result = Opaque(result & success);
   }
   // Trial k compares a uniform integer below k den with rest; in 128-bit arithmetic while
   // k den fits (always, for den < 2^118 and the first 1024 trials).

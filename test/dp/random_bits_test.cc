@@ -39,6 +39,7 @@ TEST(RandomBitsTest, HandsOutTheStreamInOrderWithoutReuse) {
     ASSERT_EQ(got, want) << "round " << round << " n " << n;
     position += n;
   }
+  EXPECT_EQ(bits.bits_used(), position);
   EXPECT_EQ(random.bytes_, bits.bytes_read());
   EXPECT_EQ(random.bytes_ % RandomBits::kBufferBytes, 0u);
   EXPECT_EQ(random.calls_, static_cast<int>((position + 8 * RandomBits::kBufferBytes - 1) /

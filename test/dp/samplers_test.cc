@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -125,6 +127,29 @@ TEST(DiscreteLaplaceTest, SameSeedSameDraws) {
   };
   EXPECT_EQ(draws(7), draws(7));
   EXPECT_NE(draws(7), draws(8));
+}
+
+TEST(DiscreteLaplaceTest, AcceptedRoundsUseTheSameRandomnessWhateverTheValue) {
+  // A round that returns a value does the same fixed work whatever the value (samplers.h,
+  // "Timing"), so the random bits it consumes have the same distribution for every value: the
+  // same minimum, and more only through rejections inside uniform draws, which are independent
+  // of the value. A loop that stopped early for small values would use fewer bits for them.
+  SeededRandom random(12);
+  RandomBits bits(random);
+  absl::StatusOr<DiscreteLaplaceSampler> sampler = DiscreteLaplaceSampler::Create(Rational{10, 1});
+  ASSERT_TRUE(sampler.ok());
+  Histogram used[2];  // [|y| <= 5, |y| >= 25]: bits used -> rounds
+  for (int i = 0; i < 30000; ++i) {
+    const uint64_t before = bits.bits_used();
+    const std::optional<int64_t> y = sampler->Round(bits);
+    if (!y || (std::llabs(*y) > 5 && std::llabs(*y) < 25)) continue;
+    ++used[std::llabs(*y) >= 25][static_cast<int64_t>(bits.bits_used() - before)];
+  }
+  ASSERT_FALSE(used[0].empty());
+  ASSERT_FALSE(used[1].empty());
+  EXPECT_EQ(used[0].begin()->first, used[1].begin()->first);
+  const testing::FitResult same = testing::ChiSquareHomogeneity(used[0], used[1], 10);
+  EXPECT_GT(same.p_value, kRejectP) << same.Describe();
 }
 
 TEST(DiscreteGaussianTest, RefusesBadVariances) {
