@@ -47,6 +47,13 @@ bool FitsUint128(const BigInt& x) {
   return x >= 0 && (x == 0 || boost::multiprecision::msb(x) < 128);
 }
 
+// floor(x * m / 2^128).
+uint64_t MultiplyHigh128(uint64_t x, uint128 m) {
+  const uint128 low = static_cast<uint128>(x) * static_cast<uint64_t>(m);
+  const uint128 high = static_cast<uint128>(x) * static_cast<uint64_t>(m >> 64);
+  return static_cast<uint64_t>((high + (low >> 64)) >> 64);
+}
+
 // Uniform integers below a fixed bound m (1 <= m < 2^128), with what rejection needs
 // precomputed. Below 2^64, Lemire's multiply-and-reject method on a random word of
 // bitwidth(m) + 8 bits (at most 64): the candidate is rejected with probability < 2^-8, and
@@ -130,7 +137,7 @@ bool VonNeumannExpMinus(Trial&& trial, bool stop_if_false) {
     const bool fails_here = alive & !success;
     first_failure |= k & -static_cast<unsigned>(Opaque(fails_here));
     alive = Opaque(alive & success);
-    if (stop_if_false && fails_here && k % 2 == 0) return false;
+    if (stop_if_false & fails_here & (k % 2 == 0)) return false;
   }
   if (alive) [[unlikely]] {
     unsigned k = kVonNeumannRounds + 1;
@@ -141,11 +148,12 @@ bool VonNeumannExpMinus(Trial&& trial, bool stop_if_false) {
 }
 
 // Bernoulli(exp(-1)): von Neumann-Forsythe with gamma = 1, whose trials are A_1 = 1 and
-// A_k ~ Bernoulli(1/k). Write a uniform W < n!/m! in the factorial number system: its digits
-// d_k in [0, k) are independent and uniform, and d_{m+1}, ..., d_k are all 0 exactly when
-// W < n!/k!. Taking A_k = 1 iff d_k = 0, the trials 2..20 that succeed before the first failure
-// are counted by comparing one uniform W1 < 20! with the 19 thresholds 20!/k!, and trials
-// 21..28 likewise with W2 < 28!/20!. Both are drawn and compared every time.
+// A_k ~ Bernoulli(1/k). A uniform W < n!/m! = (m+1)(m+2)...n, written in the mixed radix whose
+// digits are d_k in [0, k) for k = m+1..n (most significant first), has independent uniform
+// digits, and d_{m+1}, ..., d_j are all 0 exactly when W < n!/j!. With A_k = 1 iff d_k = 0, the
+// trials 2..20 that succeed before the first failure are counted by comparing one uniform
+// W1 < 20! with the 19 thresholds 20!/k!, and trials 21..28 likewise with W2 < 28!/20!. Both are
+// drawn and compared every time.
 constexpr int kHeadTrials = 20;
 constexpr uint64_t Factorial(int n) { return n <= 1 ? 1 : n * Factorial(n - 1); }
 constexpr uint64_t RisingProduct(int from, int to) {  // from * (from+1) * ... * to
@@ -184,7 +192,7 @@ unsigned CountBelow(int64_t w, const std::array<uint64_t, N>& thresholds) {
 }
 
 bool ExpMinusOne(RandomBits& bits) {
-  // All values are below 2^62, so signed comparisons (which vectorize) are exact.
+  // All values are below 2^62, so signed comparisons are exact.
   const auto w1 = static_cast<int64_t>(kHeadDraw(bits));
   const auto w2 = static_cast<int64_t>(kTailDraw(bits));
   const unsigned head = CountBelow(w1, kHeadThresholds);  // successes among trials 2..20
@@ -242,6 +250,10 @@ absl::StatusOr<Rational> Normalize(const Rational& r, std::string_view what) {
 // Int is uint128 (when every quantity fits) or BigInt; Draw draws uniformly below an Int.
 template <class Int, class Draw>
 struct AcceptanceTest {
+  // The fast test draws the fractional part's trial k below k h in 128 bits for k up to this.
+  static constexpr unsigned kMaxFastTrial = 1024;
+  static BigInt ToBigInt(const Int& x);
+
   Int td;   // t * den
   Int num;  // numerator of sigma2
   Int h;    // 2 num den t^2
@@ -300,6 +312,9 @@ struct AcceptanceTest {
           if (k <= static_cast<unsigned>(kVonNeumannRounds)) {
             return fraction_draws[k - 1](bits) < rest;
           }
+          if (kFixedWidth && k > kMaxFastTrial) {  // k h might not fit 128 bits
+            return UniformBelowBig(ToBigInt(h) * k, bits) < ToBigInt(rest);
+          }
           return Draw{h * Int(k)}(bits) < rest;
         },
         /*stop_if_false=*/true);
@@ -316,6 +331,15 @@ struct AcceptanceTest {
     return true;
   }
 };
+
+template <class Int, class Draw>
+BigInt AcceptanceTest<Int, Draw>::ToBigInt(const Int& x) {
+  if constexpr (std::is_same_v<Int, uint128>) {
+    return ToBig(x);
+  } else {
+    return x;
+  }
+}
 
 using FastAcceptanceTest = AcceptanceTest<uint128, UniformDraw>;
 using WideAcceptanceTest = AcceptanceTest<BigInt, BigDraw>;
@@ -370,6 +394,10 @@ bool BernoulliExpMinus(const Rational& gamma, RandomBits& bits) {
 struct DiscreteLaplaceSampler::Plan {
   uint64_t t;
   uint64_t s;
+  // ceil(2^128 / s) for s > 1: floor(x / s) = floor(x * s_reciprocal / 2^128) for every
+  // x < 2^64 (Lemire, Kaser and Kurz 2019), with multiplications only, since a hardware divide
+  // takes a time that depends on its operands.
+  uint128 s_reciprocal;
   UniformDraw below_t;
   // Uniform below k t, k = 1..kVonNeumannRounds: the trials of Bernoulli(exp(-u/t)).
   std::array<UniformDraw, kVonNeumannRounds> below_kt;
@@ -394,6 +422,7 @@ absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(const Rati
   auto plan = std::make_unique<Plan>();
   plan->t = static_cast<uint64_t>(r.num);
   plan->s = static_cast<uint64_t>(r.den);
+  plan->s_reciprocal = plan->s == 1 ? 0 : ~uint128{0} / plan->s + 1;
   plan->below_t = UniformDraw(plan->t);
   for (int k = 1; k <= kVonNeumannRounds; ++k) {
     plan->below_kt[k - 1] = UniformDraw(static_cast<uint128>(plan->t) * k);
@@ -419,7 +448,7 @@ std::optional<int64_t> DiscreteLaplaceSampler::Round(RandomBits& bits) const {
   if (p.s == 1) {
     y = x;
   } else if (x <= std::numeric_limits<uint64_t>::max()) {
-    y = static_cast<uint64_t>(x) / p.s;
+    y = MultiplyHigh128(static_cast<uint64_t>(x), p.s_reciprocal);
   } else {
     y = x / p.s;  // only after more than kGeometricRounds geometric rounds
   }
@@ -493,11 +522,11 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::CreateImpl(cons
   auto plan =
       std::unique_ptr<Plan>(new Plan{r, std::move(laplace), static_cast<uint64_t>(max_abs_y),
                                      std::nullopt, WideAcceptanceTest(td, r.num, h)});
-  // The fast test needs (|y| t den - num)^2 and (kGaussianExpRounds + 1) h, and k h for the
-  // fractional trials, below 2^128.
+  // The fast test needs (|y| t den - num)^2, (kGaussianExpRounds + 1) h and k h for the
+  // fractional trials below 2^128.
   const BigInt max_a = std::max<BigInt>(max_abs_y * td, r.num);
   const bool fits = max_a * max_a < limit && (kGaussianExpRounds + 1) * h < limit &&
-                    kVonNeumannRounds * h < limit;
+                    FastAcceptanceTest::kMaxFastTrial * h < limit;
   if (allow_fast && fits) plan->fast.emplace(FromBig(td), FromBig(r.num), FromBig(h));
   return DiscreteGaussianSampler(std::move(plan));
 }

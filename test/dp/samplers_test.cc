@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <vector>
@@ -114,6 +115,38 @@ TEST(DiscreteLaplaceTest, DrawsStayInTheDocumentedRange) {
     EXPECT_TRUE(seen.count(0));
     EXPECT_LT(*seen.begin(), 0);
     EXPECT_GT(*seen.rbegin(), 0);
+  }
+}
+
+TEST(DiscreteLaplaceTest, ScaleDenominatorDividesTheGeometricValue) {
+  // Rounds of scale t/s and t/1 consume the same bits in the same way until the final division
+  // by s (computed with a reciprocal), so on the same stream their values match: |y_s| =
+  // floor(|y_1| / s).
+  constexpr uint64_t kT = 1009;  // prime, so that t/s is in lowest terms
+  for (uint64_t s : {2ull, 3ull, 7ull, 10ull, 999ull, (1ull << 40) + 3, ~0ull}) {
+    ASSERT_EQ(std::gcd(kT, s), 1u);
+    SeededRandom random_1(13);
+    SeededRandom random_s(13);
+    RandomBits bits_1(random_1);
+    RandomBits bits_s(random_s);
+    absl::StatusOr<DiscreteLaplaceSampler> one = DiscreteLaplaceSampler::Create(Rational{kT, 1});
+    absl::StatusOr<DiscreteLaplaceSampler> scaled =
+        DiscreteLaplaceSampler::Create(Rational{kT, BigInt(s)});
+    ASSERT_TRUE(one.ok() && scaled.ok());
+    int compared = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const std::optional<int64_t> y1 = one->Round(bits_1);
+      const std::optional<int64_t> ys = scaled->Round(bits_s);
+      ASSERT_EQ(bits_1.bits_used(), bits_s.bits_used());
+      if (!y1 || !ys) continue;
+      ASSERT_EQ(static_cast<uint64_t>(std::llabs(*ys)), static_cast<uint64_t>(std::llabs(*y1)) / s)
+          << s;
+      if (*ys != 0) {
+        ASSERT_EQ(*ys < 0, *y1 < 0);
+      }
+      ++compared;
+    }
+    EXPECT_GT(compared, 800);
   }
 }
 
