@@ -209,11 +209,11 @@ bool ExpMinusOne(RandomBits& bits) {
 }
 
 // The number of successes before the first failure of Bernoulli(exp(-1)) draws (geometric with
-// P(V >= v) = e^-v). Always kGeometricRounds draws; more only if all of them succeed.
-uint64_t GeometricExpMinusOne(RandomBits& bits) {
+// P(V >= v) = e^-v). Always `rounds` draws; more only if all of them succeed.
+uint64_t GeometricExpMinusOne(int rounds, RandomBits& bits) {
   uint64_t v = 0;
   bool alive = true;
-  for (int round = 0; round < kGeometricRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     const bool success = ExpMinusOne(bits);  // drawn even when the count has stopped
     alive = Opaque(alive & success);
     v += alive;
@@ -394,6 +394,7 @@ bool BernoulliExpMinus(const Rational& gamma, RandomBits& bits) {
 struct DiscreteLaplaceSampler::Plan {
   uint64_t t;
   uint64_t s;
+  int geometric_rounds;
   // ceil(2^128 / s) for s > 1: floor(x / s) = floor(x * s_reciprocal / 2^128) for every
   // x < 2^64 (Lemire, Kaser and Kurz 2019), with multiplications only, since a hardware divide
   // takes a time that depends on its operands.
@@ -411,6 +412,11 @@ DiscreteLaplaceSampler& DiscreteLaplaceSampler::operator=(DiscreteLaplaceSampler
     default;
 
 absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(const Rational& scale) {
+  return CreateImpl(scale, kGeometricRounds);
+}
+
+absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::CreateImpl(const Rational& scale,
+                                                                          int geometric_rounds) {
   ASSIGN_OR_RETURN(Rational r, Normalize(scale, "discrete Laplace scale"));
   if (r.num <= 0) return InvalidArgument("discrete Laplace scale must be positive, not", r);
   if (r.num > (BigInt(1) << 56)) {
@@ -422,6 +428,7 @@ absl::StatusOr<DiscreteLaplaceSampler> DiscreteLaplaceSampler::Create(const Rati
   auto plan = std::make_unique<Plan>();
   plan->t = static_cast<uint64_t>(r.num);
   plan->s = static_cast<uint64_t>(r.den);
+  plan->geometric_rounds = geometric_rounds;
   plan->s_reciprocal = plan->s == 1 ? 0 : ~uint128{0} / plan->s + 1;
   plan->below_t = UniformDraw(plan->t);
   for (int k = 1; k <= kVonNeumannRounds; ++k) {
@@ -442,7 +449,7 @@ std::optional<int64_t> DiscreteLaplaceSampler::Round(RandomBits& bits) const {
       /*stop_if_false=*/true);
   if (!keep) return std::nullopt;
   // X = U + t V is geometric with ratio exp(-1/t); Y = floor(X / s).
-  const uint64_t v = GeometricExpMinusOne(bits);
+  const uint64_t v = GeometricExpMinusOne(p.geometric_rounds, bits);
   const uint128 x = u + static_cast<uint128>(p.t) * v;
   uint128 y;
   if (p.s == 1) {
@@ -450,7 +457,7 @@ std::optional<int64_t> DiscreteLaplaceSampler::Round(RandomBits& bits) const {
   } else if (x <= std::numeric_limits<uint64_t>::max()) {
     y = MultiplyHigh128(static_cast<uint64_t>(x), p.s_reciprocal);
   } else {
-    y = x / p.s;  // only after more than kGeometricRounds geometric rounds
+    y = x / p.s;  // only after more than the fixed number of geometric rounds
   }
   // A random sign; -0 is rejected so that 0 is not drawn twice as often.
   const bool negative = bits.Bit();
@@ -478,8 +485,8 @@ absl::StatusOr<int64_t> DiscreteLaplace(const Rational& scale, RandomBits& bits)
 struct DiscreteGaussianSampler::Plan {
   Rational sigma2;
   DiscreteLaplaceSampler laplace;  // scale t = floor(sigma) + 1
-  // Largest |candidate| the fast test accepts as input: 49 t - 1, the largest value within
-  // kGeometricRounds geometric rounds.
+  // Largest |candidate| the fast test accepts as input: (kGaussianGeometricRounds + 1) t - 1,
+  // the largest value within the fixed geometric rounds.
   uint64_t fast_max_abs_y = 0;
   std::optional<FastAcceptanceTest> fast;
   WideAcceptanceTest wide;
@@ -515,10 +522,11 @@ absl::StatusOr<DiscreteGaussianSampler> DiscreteGaussianSampler::CreateImpl(cons
   }
   // t = floor(sigma) + 1; floor(sqrt(x)) = floor(sqrt(floor(x))).
   const BigInt t = boost::multiprecision::sqrt(BigInt(r.num / r.den)) + 1;
-  ASSIGN_OR_RETURN(DiscreteLaplaceSampler laplace, DiscreteLaplaceSampler::Create(Rational{t, 1}));
+  ASSIGN_OR_RETURN(DiscreteLaplaceSampler laplace,
+                   DiscreteLaplaceSampler::CreateImpl(Rational{t, 1}, kGaussianGeometricRounds));
   const BigInt td = t * r.den;
   const BigInt h = 2 * r.num * r.den * t * t;
-  const BigInt max_abs_y = (kGeometricRounds + 1) * t - 1;
+  const BigInt max_abs_y = (kGaussianGeometricRounds + 1) * t - 1;
   auto plan =
       std::unique_ptr<Plan>(new Plan{r, std::move(laplace), static_cast<uint64_t>(max_abs_y),
                                      std::nullopt, WideAcceptanceTest(td, r.num, h)});

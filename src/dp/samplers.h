@@ -22,7 +22,10 @@
 //       - each Bernoulli(exp(-1)) draw: kExpMinusOneTrials trials of that same loop, decided by
 //         two uniform integers (more are needed with probability 1/28! < 2^-97);
 //       - the discrete Laplace's geometric loop: kGeometricRounds Bernoulli(exp(-1)) draws
-//         (more are needed with probability e^-48 < 2^-69);
+//         (more are needed with probability e^-48 < 2^-69); kGaussianGeometricRounds in the
+//         discrete Laplace candidates of the discrete Gaussian, where more are needed only for a
+//         candidate |y| >= 16 t, which the acceptance test keeps with probability < 2^-160 (the
+//         discrete Gaussian has P(|y| >= 16 t) < 2^-180);
 //       - the floor(gamma) Bernoulli(exp(-1)) draws of the discrete Gaussian's acceptance test:
 //         kGaussianExpRounds draws whatever floor(gamma) is (a candidate with a larger floor(gamma)
 //         is accepted with probability < e^-48 < 2^-69).
@@ -58,6 +61,7 @@ namespace cleanroom::dp {
 inline constexpr int kVonNeumannRounds = 22;
 inline constexpr int kExpMinusOneTrials = 28;
 inline constexpr int kGeometricRounds = 48;
+inline constexpr int kGaussianGeometricRounds = 16;
 inline constexpr int kGaussianExpRounds = 48;
 
 // A uniform integer in [0, m), m >= 1, by rejection. Uses about log2(m) + 8 bits (m < 2^64) or
@@ -98,7 +102,10 @@ class DiscreteLaplaceSampler {
   DiscreteLaplaceSampler& operator=(DiscreteLaplaceSampler&&) noexcept;
 
  private:
+  friend class DiscreteGaussianSampler;
   struct Plan;
+  static absl::StatusOr<DiscreteLaplaceSampler> CreateImpl(const Rational& scale,
+                                                           int geometric_rounds);
   explicit DiscreteLaplaceSampler(std::unique_ptr<const Plan> plan);
   std::unique_ptr<const Plan> plan_;
 };
@@ -115,9 +122,7 @@ class DiscreteGaussianSampler {
   // As Create, but always on the arbitrary-precision path (to test that path).
   static absl::StatusOr<DiscreteGaussianSampler> CreateWideForTest(const Rational& sigma2);
 
-  // One draw. |result| < 49 (floor(sigma) + 1) <= 2^56 except in the astronomically unlikely
-  // draws that need more than kGeometricRounds geometric rounds (and such a candidate is then
-  // almost surely rejected by the acceptance test).
+  // One draw. |result| < 17 (floor(sigma) + 1) <= 2^55 except with probability < 2^-180.
   int64_t Sample(RandomBits& bits) const;
 
   // sigma2 in lowest terms.
