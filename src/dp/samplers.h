@@ -15,32 +15,35 @@
 // Timing. How long a draw takes does not depend on the value drawn. CKS20's loops, run as
 // written, take longer for larger |values| (and an observer who sees both the time and a noisy
 // result learns about the true value; Jin et al., IEEE S&P 2022). Here:
-//   * Every loop whose number of rounds would depend on the value runs a fixed number of rounds,
-//     doing the same work in each round whether or not the outcome is already known:
+//   * The samplers are rejection samplers: a round proposes a candidate and accepts or rejects
+//     it, and rounds repeat until one accepts. The number of rounds is independent of the value
+//     finally accepted (rounds are independent trials), and so are the rounds that were
+//     rejected, so only the accepted round's work could reveal the value. A rejected round may
+//     stop as soon as it is known to be rejected.
+//   * An accepted round does a fixed amount of work: every loop in it whose number of rounds
+//     would depend on the value runs a fixed number of rounds, doing the same work in each
+//     whether or not the outcome is already known:
 //       - the von Neumann-Forsythe loop of Bernoulli(exp(-gamma)), gamma in [0, 1]:
 //         kVonNeumannRounds trials (more are needed with probability <= 1/22! < 2^-69);
 //       - each Bernoulli(exp(-1)) draw: kExpMinusOneTrials trials of that same loop, decided by
 //         two uniform integers (more are needed with probability 1/28! < 2^-97);
 //       - the discrete Laplace's geometric loop: kGeometricRounds Bernoulli(exp(-1)) draws
 //         (more are needed with probability e^-48 < 2^-69); kGaussianGeometricRounds in the
-//         discrete Laplace candidates of the discrete Gaussian, where more are needed only for a
-//         candidate |y| >= 16 t, which the acceptance test keeps with probability < 2^-160 (the
-//         discrete Gaussian has P(|y| >= 16 t) < 2^-180);
+//         candidates of the discrete Gaussian, where an accepted candidate needs more only if
+//         |value| >= 16 t, which the discrete Gaussian draws with probability < 2^-180;
 //       - the floor(gamma) Bernoulli(exp(-1)) draws of the discrete Gaussian's acceptance test:
-//         kGaussianExpRounds draws whatever floor(gamma) is (a candidate with a larger floor(gamma)
-//         is accepted with probability < e^-48 < 2^-69).
-//     In the astronomically unlikely case that a fixed count does not suffice, the loop continues
-//     exactly as CKS20 does. The output distribution therefore stays exact in every case; only
-//     the duration of such a draw differs. Summed over all loops and the expected number of
-//     rounds, this happens in fewer than one draw in 2^64.
-//   * Loops that reject a candidate and start again (uniform integers by rejection, the outer
-//     loops of the discrete Laplace and Gaussian) keep their variable number of rounds: the number
-//     of rejected rounds is independent of the value finally accepted (each round is an
-//     independent trial), so it reveals nothing about it. A rejected round may stop as soon as it
-//     is known to be rejected; an accepted round always does the full fixed work.
-//   * What remains value-dependent is below the loop level: the samplers choose values without
-//     branches where practical, but make no claim about the CPU's own timing (e.g. of a hardware
-//     divide), and parameters beyond 128-bit arithmetic (see DiscreteGaussianSampler) use
+//         kGaussianExpRounds draws whatever floor(gamma) is (an accepted candidate has a larger
+//         floor(gamma) with probability < 2^-68).
+//     If a fixed count does not suffice, the loop continues exactly as CKS20 does, so the
+//     output distribution stays exact in every case; only the duration differs. For the
+//     accepted round this happens in fewer than one draw in 2^64. (Rejected rounds exceed their
+//     fixed counts more often, e.g. one discrete Gaussian candidate in about 10^7 needs more
+//     than 16 geometric rounds, which reveals nothing.)
+//   * Uniform integers are drawn by rejection: how many candidates are rejected is independent
+//     of the value returned.
+//   * Below the loop level, values are chosen without branches where practical and the scale's
+//     denominator is divided by multiplication, but the samplers make no claim about the CPU's
+//     own timing, and parameters beyond 128-bit arithmetic (see DiscreteGaussianSampler) use
 //     arbitrary-precision integers, whose operations take time that grows with operand size.
 // Whether a draw is slow or fast also reveals nothing about the data: noise is drawn without
 // looking at the data.
@@ -116,7 +119,7 @@ class DiscreteLaplaceSampler {
 class DiscreteGaussianSampler {
  public:
   // kInvalidArgument unless 0 < sigma2 <= 2^100 and, in lowest terms, num and den < 2^128.
-  // Parameters whose acceptance test fits 128-bit integers (sigma2 up to about 2^56 with a
+  // Parameters whose acceptance test fits 128-bit integers (sigma2 up to about 2^58 with a
   // small denominator) take the fast path; the others use arbitrary-precision integers.
   static absl::StatusOr<DiscreteGaussianSampler> Create(const Rational& sigma2);
   // As Create, but always on the arbitrary-precision path (to test that path).

@@ -203,7 +203,8 @@ TEST(DiscreteGaussianTest, NormalisesAndPicksThePath) {
   EXPECT_EQ(sampler->sigma2().den, 2);
   EXPECT_TRUE(sampler->fast_path());
   EXPECT_TRUE(DiscreteGaussianSampler::Create(Rational{100000000, 1})->fast_path());
-  EXPECT_TRUE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 50, 1})->fast_path());
+  EXPECT_TRUE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 57, 1})->fast_path());
+  EXPECT_FALSE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 59, 1})->fast_path());
   EXPECT_FALSE(DiscreteGaussianSampler::Create(Rational{BigInt(1) << 100, 1})->fast_path());
   EXPECT_FALSE(DiscreteGaussianSampler::CreateWideForTest(Rational{100, 1})->fast_path());
 }
