@@ -1,5 +1,6 @@
 // Configured table associations, their collaboration analysis rules, and schemas (what the
 // members of a collaboration see of each association).
+#include "cleanrooms/budget_ledger.h"
 #include "cleanrooms/cleanrooms_service.h"
 #include "cleanrooms/service_util.h"
 #include "common/ids.h"
@@ -83,18 +84,6 @@ Json RenderAssociationRule(const Resource& a, const Resource& rule) {
           {"type", rule.name},
           {"createTime", Seconds(rule.create_time_ms)},
           {"updateTime", Seconds(rule.update_time_ms)}};
-}
-
-rules::CollaborationContext CollaborationContextOf(const std::vector<Resource>& members) {
-  rules::CollaborationContext c;
-  for (const Resource& m : members) {
-    rules::CollaborationMember member;
-    member.account_id = m.account_id;
-    member.status = m.status;
-    member.abilities = StrList(m.doc, "abilities");
-    c.members.push_back(std::move(member));
-  }
-  return c;
 }
 
 // The table rule of the association's configured table, if any.
@@ -202,6 +191,16 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAssociation(Ctx& ct
                              " is already associated with this "
                              "collaboration as '",
                              same_table[0].name, "'"));
+    }
+    // A table with differential privacy must fit the collaboration's other such tables.
+    ASSIGN_OR_RETURN(std::vector<Resource> table_rules,
+                     tx.List(kTableRule, Filter{.parent_id = t->id}));
+    if (!table_rules.empty()) {
+      ASSIGN_OR_RETURN(rules::RuleType type, RuleTypeOf(table_rules.front().name));
+      ASSIGN_OR_RETURN(rules::TableRule rule,
+                       rules::ParseTableRule(type, table_rules.front().doc["policy"]));
+      RETURN_IF_ERROR(CheckDifferentialPrivacyPlacement(tx, "configuredTableIdentifier",
+                                                        ms.collaboration_id, "", name, me, rule));
     }
     Resource a{.kind = std::string(kAssociation),
                .id = NewUuid(),
@@ -503,7 +502,8 @@ absl::StatusOr<Json> CleanRoomsService::SchemaFor(ResourceStore::Tx& tx, const R
   rules::SchemaContext context;
   context.owner_account_id = a.account_id;
   context.collaboration = CollaborationContextOf(members);
-  context.has_differential_privacy_budget_template = false;
+  ASSIGN_OR_RETURN(std::optional<Resource> budget_template, PrivacyBudgetTemplateOf(tx, collab.id));
+  context.has_differential_privacy_budget_template = budget_template.has_value();
   out["schemaStatusDetails"] = rules::SchemaStatusDetailsToJson(
       rules::ComputeSchemaStatus(parsed_rule, parsed_cta, context));
   return out;

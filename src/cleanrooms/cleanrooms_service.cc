@@ -16,7 +16,8 @@ CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalo
       authorizer_(authorizer),
       clock_(clock),
       runner_(runner),
-      query_logs_(query_logs) {
+      query_logs_(query_logs),
+      ledger_(store, clock) {
 #define CLEANROOMS_BIND(op, method) \
   Bind(op, [this](Ctx& ctx, const Json& in) { return method(ctx, in); })
   CLEANROOMS_BIND("CreateCollaboration", CreateCollaboration);
@@ -66,6 +67,17 @@ CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalo
   CLEANROOMS_BIND("GetProtectedQuery", GetProtectedQuery);
   CLEANROOMS_BIND("ListProtectedQueries", ListProtectedQueries);
   CLEANROOMS_BIND("UpdateProtectedQuery", UpdateProtectedQuery);
+  CLEANROOMS_BIND("CreatePrivacyBudgetTemplate", CreatePrivacyBudgetTemplate);
+  CLEANROOMS_BIND("GetPrivacyBudgetTemplate", GetPrivacyBudgetTemplate);
+  CLEANROOMS_BIND("ListPrivacyBudgetTemplates", ListPrivacyBudgetTemplates);
+  CLEANROOMS_BIND("UpdatePrivacyBudgetTemplate", UpdatePrivacyBudgetTemplate);
+  CLEANROOMS_BIND("DeletePrivacyBudgetTemplate", DeletePrivacyBudgetTemplate);
+  CLEANROOMS_BIND("GetCollaborationPrivacyBudgetTemplate", GetCollaborationPrivacyBudgetTemplate);
+  CLEANROOMS_BIND("ListCollaborationPrivacyBudgetTemplates",
+                  ListCollaborationPrivacyBudgetTemplates);
+  CLEANROOMS_BIND("ListPrivacyBudgets", ListPrivacyBudgets);
+  CLEANROOMS_BIND("ListCollaborationPrivacyBudgets", ListCollaborationPrivacyBudgets);
+  CLEANROOMS_BIND("PreviewPrivacyImpact", PreviewPrivacyImpact);
   CLEANROOMS_BIND("TagResource", TagResource);
   CLEANROOMS_BIND("UntagResource", UntagResource);
   CLEANROOMS_BIND("ListTagsForResource", ListTagsForResource);

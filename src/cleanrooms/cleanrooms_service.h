@@ -3,8 +3,9 @@
 // Routing, request binding and validation against the service model come from
 // apimodel::ModeledRestJsonService; this class implements the operations: collaborations and
 // their members, memberships, configured tables and their analysis rules, configured table
-// associations and their collaboration rules, schemas, analysis templates, protected queries
-// and tags. Model operations not implemented here answer 501 NotImplementedException.
+// associations and their collaboration rules, schemas, analysis templates, protected queries,
+// privacy budget templates and privacy budgets, and tags. Model operations not implemented here
+// answer 501 NotImplementedException.
 //
 // Multi-party semantics (docs/aws-compatibility.md has the details):
 //  - the caller's account comes from its access key; every view is the caller's own
@@ -14,7 +15,10 @@
 //    unknown id), and the same holds for another account's membership, configured table,
 //    association, template or protected query;
 //  - schemas and collaboration analysis templates are visible to ACTIVE members;
-//  - only the creator may update or delete a collaboration or remove members.
+//  - only the creator may update or delete a collaboration or remove members;
+//  - a collaboration's privacy budget template is created, changed and deleted by one member
+//    that neither queries nor receives results, and shown to ACTIVE members through the
+//    collaboration operations and ListPrivacyBudgets.
 // Every change is recorded in the audit trail (ResourceStore events), readable by members
 // through GET /collaborations/{id}/events (shared events) and by each account for its own
 // account-private resources through GET /events.
@@ -34,6 +38,7 @@
 
 #include "absl/status/statusor.h"
 #include "apimodel/modeled_rest_json_service.h"
+#include "cleanrooms/budget_ledger.h"
 #include "cleanrooms/query_executor.h"
 #include "cleanrooms/query_runner.h"
 #include "cleanrooms/resource_store.h"
@@ -58,9 +63,14 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   ~CleanRoomsService() override;
 
   // Ends the protected queries that a previous process left unfinished: SUBMITTED and STARTED
-  // ones become FAILED (error code SERVER_RESTARTED), CANCELLING ones CANCELLED. Call once at
-  // startup, before the service answers requests. Returns how many queries it ended.
+  // ones become FAILED (error code SERVER_RESTARTED), CANCELLING ones CANCELLED; and commits the
+  // privacy budget charges it left RESERVED (BudgetLedger::SettleInterruptedCharges: their
+  // budget stays spent). Call once at startup, before the service answers requests. Returns how
+  // many queries it ended.
   absl::StatusOr<int> RecoverInterruptedQueries();
+
+  // The collaborations' differential-privacy budget ledger, for the query path that spends it.
+  BudgetLedger& budget_ledger() { return ledger_; }
 
   // Stops protected queries: waiting ones end FAILED (SERVER_SHUTDOWN), running ones are
   // cancelled and end FAILED (or CANCELLED if their querier had asked for it); then joins the
@@ -129,6 +139,18 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   absl::StatusOr<Json> ListTagsForResource(Ctx& ctx, const Json& in);
   absl::StatusOr<Json> ListEvents(Ctx& ctx, const Json& in);
 
+  // Privacy budget templates, privacy budgets and their preview (privacy_budgets.cc).
+  absl::StatusOr<Json> CreatePrivacyBudgetTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetPrivacyBudgetTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListPrivacyBudgetTemplates(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> UpdatePrivacyBudgetTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> DeletePrivacyBudgetTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> GetCollaborationPrivacyBudgetTemplate(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListCollaborationPrivacyBudgetTemplates(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListPrivacyBudgets(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> ListCollaborationPrivacyBudgets(Ctx& ctx, const Json& in);
+  absl::StatusOr<Json> PreviewPrivacyImpact(Ctx& ctx, const Json& in);
+
   // Protected queries (protected_queries.cc).
   absl::StatusOr<Json> StartProtectedQuery(Ctx& ctx, const Json& in);
   absl::StatusOr<Json> GetProtectedQuery(Ctx& ctx, const Json& in);
@@ -176,6 +198,7 @@ class CleanRoomsService final : public apimodel::ModeledRestJsonService {
   const Clock* clock_;
   ProtectedQueryRunner* runner_;
   logs::LogStore* query_logs_;  // null: no query logs
+  BudgetLedger ledger_;
   std::unique_ptr<QueryExecutor> executor_;  // null without a runner
 };
 

@@ -498,11 +498,14 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMembership(Ctx& ctx, const Json& i
     ASSIGN_OR_RETURN(int64_t associations, tx.Count(kAssociation, Filter{.membership_id = ms.id}));
     ASSIGN_OR_RETURN(int64_t templates,
                      tx.Count(kAnalysisTemplate, Filter{.membership_id = ms.id}));
-    if (associations + templates > 0) {
+    ASSIGN_OR_RETURN(int64_t budget_templates,
+                     tx.Count(kPrivacyBudgetTemplate, Filter{.membership_id = ms.id}));
+    if (associations + templates + budget_templates > 0) {
       return Conflict("SUBRESOURCES_EXIST", "MEMBERSHIP", ms.id,
                       StrCat("Membership ", ms.id, " still has ", associations,
-                             " configured table association(s) and ", templates,
-                             " analysis template(s); delete them first"));
+                             " configured table association(s), ", templates,
+                             " analysis template(s) and ", budget_templates,
+                             " privacy budget template(s); delete them first"));
     }
     ASSIGN_OR_RETURN(std::optional<Resource> c, tx.Get(kCollaboration, ms.collaboration_id));
     ASSIGN_OR_RETURN(std::optional<Resource> member,

@@ -85,6 +85,24 @@ absl::StatusOr<Json> CheckRule(std::string_view type_name, const Json& policy, c
   return rules::ToJson(rule);
 }
 
+// Checks that the rule `policy` of `type` fits every collaboration `table` is associated with
+// through an ACTIVE membership (differential privacy: see CheckDifferentialPrivacyPlacement).
+absl::Status CheckAssociatedCollaborations(ResourceStore::Tx& tx, const Resource& table,
+                                           std::string_view type_name, const Json& policy) {
+  ASSIGN_OR_RETURN(rules::RuleType type, RuleTypeOf(type_name));
+  ASSIGN_OR_RETURN(rules::TableRule rule, rules::ParseTableRule(type, policy));
+  ASSIGN_OR_RETURN(std::vector<Resource> associations,
+                   tx.List(kAssociation, Filter{.parent_id = table.id}));
+  for (const Resource& a : associations) {
+    ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
+    if (!ms || ms->status != "ACTIVE") continue;
+    RETURN_IF_ERROR(CheckDifferentialPrivacyPlacement(
+        tx, "analysisRulePolicy.v1.custom.differentialPrivacy.columns[0].name",
+        a.collaboration_id, a.id, a.name, table.account_id, rule));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 // Checks the table reference and columns of a configured table against the caller's Glue
@@ -305,6 +323,7 @@ absl::StatusOr<Json> CleanRoomsService::CreateConfiguredTableAnalysisRule(Ctx& c
                              " analysis rule; a configured table has at most one"));
     }
     ASSIGN_OR_RETURN(Json policy, CheckRule(type, in["analysisRulePolicy"], t.doc));
+    RETURN_IF_ERROR(CheckAssociatedCollaborations(tx, t, type, policy));
     Resource rule{.kind = std::string(kTableRule),
                   .id = StrCat(t.id, "/", type),
                   .account_id = me,
@@ -347,6 +366,7 @@ absl::StatusOr<Json> CleanRoomsService::UpdateConfiguredTableAnalysisRule(Ctx& c
     ASSIGN_OR_RETURN(Resource t, OwnConfiguredTable(tx, me, Str(in, "configuredTableIdentifier")));
     ASSIGN_OR_RETURN(Resource rule, RuleOf(tx, t, type));
     ASSIGN_OR_RETURN(Json policy, CheckRule(type, in["analysisRulePolicy"], t.doc));
+    RETURN_IF_ERROR(CheckAssociatedCollaborations(tx, t, type, policy));
     rule.doc["policy"] = policy;
     rule.update_time_ms = now;
     RETURN_IF_ERROR(tx.Put(rule));

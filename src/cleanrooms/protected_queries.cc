@@ -578,6 +578,12 @@ void CleanRoomsService::OnQueryEnd(const std::string& query_id, const QueryEnd& 
 }
 
 absl::StatusOr<int> CleanRoomsService::RecoverInterruptedQueries() {
+  ASSIGN_OR_RETURN(int settled, ledger_.SettleInterruptedCharges());
+  if (settled > 0) {
+    Log(LogLevel::kWarning,
+        "privacy budget charges left reserved by the previous shutdown stay spent",
+        {{"charges", settled}});
+  }
   int64_t now = clock_->NowMicros() / 1000;
   std::vector<Resource> ended;
   RETURN_IF_ERROR(store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {

@@ -202,6 +202,96 @@ absl::StatusOr<std::vector<Event>> ResourceStore::Tx::Events(std::string_view ac
   return out;
 }
 
+absl::StatusOr<std::optional<LedgerEntry>> ResourceStore::Tx::GetLedger(
+    std::string_view collaboration_id, std::string_view period) {
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare("SELECT consumed_units, users_noise, update_time_ms FROM "
+                              "cr_budget_ledger WHERE collaboration_id = ?1 AND period = ?2"));
+  s.Bind(1, collaboration_id).Bind(2, period);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<LedgerEntry>();
+  return std::optional<LedgerEntry>(LedgerEntry{.collaboration_id = std::string(collaboration_id),
+                                                .period = std::string(period),
+                                                .consumed_units = s.ColumnInt(0),
+                                                .users_noise = static_cast<int>(s.ColumnInt(1)),
+                                                .update_time_ms = s.ColumnInt(2)});
+}
+
+absl::Status ResourceStore::Tx::PutLedger(const LedgerEntry& e) {
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare("INSERT OR REPLACE INTO cr_budget_ledger (collaboration_id, period, "
+                              "consumed_units, users_noise, update_time_ms) VALUES "
+                              "(?1, ?2, ?3, ?4, ?5)"));
+  s.Bind(1, e.collaboration_id)
+      .Bind(2, e.period)
+      .Bind(3, e.consumed_units)
+      .Bind(4, static_cast<int64_t>(e.users_noise))
+      .Bind(5, e.update_time_ms);
+  return s.Run();
+}
+
+namespace {
+
+constexpr std::string_view kChargeColumns =
+    "query_id, collaboration_id, period, units, users_noise, status, reason, create_time_ms, "
+    "update_time_ms";
+
+BudgetCharge ChargeFromRow(const store::Statement& s) {
+  return BudgetCharge{.query_id = s.ColumnText(0),
+                      .collaboration_id = s.ColumnText(1),
+                      .period = s.ColumnText(2),
+                      .units = s.ColumnInt(3),
+                      .users_noise = static_cast<int>(s.ColumnInt(4)),
+                      .status = s.ColumnText(5),
+                      .reason = s.ColumnText(6),
+                      .create_time_ms = s.ColumnInt(7),
+                      .update_time_ms = s.ColumnInt(8)};
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<BudgetCharge>> ResourceStore::Tx::GetCharge(
+    std::string_view query_id) {
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare(StrCat("SELECT ", kChargeColumns,
+                                     " FROM cr_budget_charges WHERE query_id = ?1")));
+  s.Bind(1, query_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<BudgetCharge>();
+  return std::optional<BudgetCharge>(ChargeFromRow(s));
+}
+
+absl::Status ResourceStore::Tx::PutCharge(const BudgetCharge& c) {
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare(StrCat("INSERT OR REPLACE INTO cr_budget_charges (", kChargeColumns,
+                                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")));
+  s.Bind(1, c.query_id)
+      .Bind(2, c.collaboration_id)
+      .Bind(3, c.period)
+      .Bind(4, c.units)
+      .Bind(5, static_cast<int64_t>(c.users_noise))
+      .Bind(6, c.status)
+      .Bind(7, c.reason)
+      .Bind(8, c.create_time_ms)
+      .Bind(9, c.update_time_ms);
+  return s.Run();
+}
+
+absl::StatusOr<std::vector<BudgetCharge>> ResourceStore::Tx::ChargesIn(std::string_view status) {
+  ASSIGN_OR_RETURN(store::Statement s,
+                   c_.Prepare(StrCat("SELECT ", kChargeColumns,
+                                     " FROM cr_budget_charges WHERE status = ?1 "
+                                     "ORDER BY create_time_ms, query_id")));
+  s.Bind(1, status);
+  std::vector<BudgetCharge> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ChargeFromRow(s));
+  }
+  return out;
+}
+
 absl::Status ResourceStore::Read(const std::function<absl::Status(Tx&)>& body) {
   return db_->Read([&](store::Connection& c) {
     Tx tx(c);

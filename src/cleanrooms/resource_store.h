@@ -1,4 +1,5 @@
-// Durable state of the Clean Rooms control plane, on the metadata database (migration 4).
+// Durable state of the Clean Rooms control plane, on the metadata database (migration 4, and
+// migration 6 for the privacy budget ledger).
 //
 // Every resource is a Resource row: the keys the service finds it by (kind + id, the owning
 // account, the collaboration / membership / parent it belongs to, its name and status) and
@@ -45,6 +46,8 @@ inline constexpr std::string_view kAssociationRule = "association_rule";
 inline constexpr std::string_view kAnalysisTemplate = "analysis_template";
 // Account-private: account_id = the querier, membership_id = its membership.
 inline constexpr std::string_view kProtectedQuery = "protected_query";
+// At most one per collaboration; account_id / membership_id = the member that created it.
+inline constexpr std::string_view kPrivacyBudgetTemplate = "privacy_budget_template";
 
 struct Resource {
   std::string kind;
@@ -85,6 +88,28 @@ struct Event {
   nlohmann::json details = nlohmann::json::object();  // what changed
 };
 
+// The privacy budget spent in one collaboration and period (cr_budget_ledger).
+struct LedgerEntry {
+  std::string collaboration_id;
+  std::string period;  // "YYYY-MM" (UTC) or "LIFETIME"
+  int64_t consumed_units = 0;
+  int users_noise = 0;  // the usersNoisePerQuery consumed_units are counted in
+  int64_t update_time_ms = 0;
+};
+
+// One query's charge against a privacy budget (cr_budget_charges).
+struct BudgetCharge {
+  std::string query_id;
+  std::string collaboration_id;
+  std::string period;
+  int64_t units = 0;
+  int users_noise = 0;  // the usersNoisePerQuery `units` are counted in
+  std::string status;   // RESERVED, COMMITTED or REFUNDED
+  std::string reason;   // why it was refunded or settled
+  int64_t create_time_ms = 0;
+  int64_t update_time_ms = 0;
+};
+
 class ResourceStore {
  public:
   // The operations available inside Read and Write bodies (Put, Delete, SetTags and Record
@@ -114,6 +139,17 @@ class ResourceStore {
     absl::StatusOr<std::vector<Event>> Events(std::string_view account_id,
                                               std::string_view collaboration_id, int64_t after_seq,
                                               int limit);
+
+    // The privacy budget ledger. GetLedger is nullopt for a period nothing was spent in.
+    absl::StatusOr<std::optional<LedgerEntry>> GetLedger(std::string_view collaboration_id,
+                                                         std::string_view period);
+    // Inserts or replaces the entry (collaboration_id, period).
+    absl::Status PutLedger(const LedgerEntry& entry);
+    absl::StatusOr<std::optional<BudgetCharge>> GetCharge(std::string_view query_id);
+    // Inserts or replaces the charge of charge.query_id.
+    absl::Status PutCharge(const BudgetCharge& charge);
+    // Every charge in `status`, oldest first.
+    absl::StatusOr<std::vector<BudgetCharge>> ChargesIn(std::string_view status);
 
    private:
     store::Connection& c_;

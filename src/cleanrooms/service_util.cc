@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "rules/differential_privacy_validation.h"
 
 namespace cleanroom::cleanrooms {
 
@@ -242,6 +243,51 @@ absl::StatusOr<std::vector<Resource>> ActiveAssociations(ResourceStore::Tx& tx,
     if (ms && ms->status == "ACTIVE") out.push_back(std::move(a));
   }
   return out;
+}
+
+rules::CollaborationContext CollaborationContextOf(const std::vector<Resource>& members) {
+  rules::CollaborationContext c;
+  for (const Resource& m : members) {
+    rules::CollaborationMember member;
+    member.account_id = m.account_id;
+    member.status = m.status;
+    member.abilities = StrList(m.doc, "abilities");
+    c.members.push_back(std::move(member));
+  }
+  return c;
+}
+
+absl::Status CheckDifferentialPrivacyPlacement(ResourceStore::Tx& tx, std::string_view path,
+                                               std::string_view collaboration_id,
+                                               std::string_view association_id,
+                                               std::string_view association_name,
+                                               std::string_view owner,
+                                               const rules::TableRule& rule) {
+  std::optional<std::string> column = rules::DifferentialPrivacyColumn(rule);
+  if (!column) return absl::OkStatus();
+  std::vector<rules::DifferentialPrivacyTable> others;
+  ASSIGN_OR_RETURN(std::vector<Resource> associations,
+                   ActiveAssociations(tx, collaboration_id));
+  // Oldest first, so that the message names the table that set the column first.
+  std::reverse(associations.begin(), associations.end());
+  for (const Resource& a : associations) {
+    if (a.id == association_id) continue;
+    ASSIGN_OR_RETURN(std::vector<Resource> table_rules,
+                     tx.List(kTableRule, Filter{.parent_id = a.parent_id}));
+    if (table_rules.empty()) continue;
+    std::optional<rules::RuleType> type = rules::ParseRuleType(table_rules.front().name);
+    if (!type) continue;
+    absl::StatusOr<rules::TableRule> other =
+        rules::ParseTableRule(*type, table_rules.front().doc["policy"]);
+    if (!other.ok()) continue;
+    std::optional<std::string> other_column = rules::DifferentialPrivacyColumn(*other);
+    if (other_column) others.push_back({a.name, a.account_id, *other_column});
+  }
+  ASSIGN_OR_RETURN(std::vector<Resource> members, Members(tx, collaboration_id));
+  return rules::ValidateDifferentialPrivacyInCollaboration(
+      path, collaboration_id,
+      {std::string(association_name), std::string(owner), *column},
+      CollaborationContextOf(members), others);
 }
 
 absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,

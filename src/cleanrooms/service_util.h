@@ -16,6 +16,8 @@
 #include "cleanrooms/resource_store.h"
 #include "nlohmann/json.hpp"
 #include "protocol/service.h"
+#include "rules/analysis_rule.h"
+#include "rules/context.h"
 #include "rules/rule_types.h"
 
 namespace cleanroom::cleanrooms {
@@ -128,6 +130,22 @@ absl::StatusOr<std::vector<Resource>> Members(ResourceStore::Tx& tx,
 // whose membership is ACTIVE. Newest first.
 absl::StatusOr<std::vector<Resource>> ActiveAssociations(ResourceStore::Tx& tx,
                                                          std::string_view collaboration_id);
+
+// `members` (member rows) as the rules module sees them.
+rules::CollaborationContext CollaborationContextOf(const std::vector<Resource>& members);
+
+// Checks that a configured table whose analysis rule is `rule` may have it while associated
+// with collaboration `collaboration_id` as `association_name`, by `owner`
+// (rules::ValidateDifferentialPrivacyInCollaboration, against the collaboration's members and
+// its other active associations with differential privacy; the association `association_id`
+// itself, if it exists yet, is not compared with). OK when `rule` does not turn differential
+// privacy on. Errors are ValidationExceptions on `path`.
+absl::Status CheckDifferentialPrivacyPlacement(ResourceStore::Tx& tx, std::string_view path,
+                                               std::string_view collaboration_id,
+                                               std::string_view association_id,
+                                               std::string_view association_name,
+                                               std::string_view owner,
+                                               const rules::TableRule& rule);
 
 // The analysis template (of any member) of `collaboration_id` that `arn` names, or nullopt.
 absl::StatusOr<std::optional<Resource>> TemplateByArn(ResourceStore::Tx& tx,

@@ -302,6 +302,8 @@ absl::Status CheckTaggable(ResourceStore::Tx& tx, const std::string& account,
   } else if (path.size() == 4 && path[0] == "membership" && path[2] == "analysistemplate") {
     ASSIGN_OR_RETURN(r, tx.Get(kAnalysisTemplate, path[3]));
     if (r && r->membership_id != path[1]) r.reset();
+  } else if (path.size() == 2 && path[0] == "privacybudgettemplate") {
+    ASSIGN_OR_RETURN(r, tx.Get(kPrivacyBudgetTemplate, path[1]));
   }
   if (!r || r->account_id != account) return denied;
   return absl::OkStatus();

@@ -281,6 +281,34 @@ CREATE TABLE log_events (
 CREATE INDEX log_events_by_stream ON log_events(stream_id, timestamp_ms, seq);
 CREATE INDEX log_events_by_group ON log_events(group_id, timestamp_ms, seq);
 )sql",
+      // 6: the Clean Rooms differential-privacy budget ledger. cr_budget_ledger holds the cost
+      // units spent per collaboration and period ('YYYY-MM', a UTC calendar month, when the
+      // budget refreshes monthly; 'LIFETIME' otherwise), counted in units of the
+      // usersNoisePerQuery they were last written at (one unit spends rho = 1/(2 N^2)).
+      // cr_budget_charges has one row per query charged: its units, the N they are counted in,
+      // and its state (RESERVED, COMMITTED or REFUNDED).
+      R"sql(
+CREATE TABLE cr_budget_ledger (
+  collaboration_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  consumed_units INTEGER NOT NULL,
+  users_noise INTEGER NOT NULL,
+  update_time_ms INTEGER NOT NULL,
+  PRIMARY KEY (collaboration_id, period)
+);
+CREATE TABLE cr_budget_charges (
+  query_id TEXT PRIMARY KEY,
+  collaboration_id TEXT NOT NULL,
+  period TEXT NOT NULL,
+  units INTEGER NOT NULL,
+  users_noise INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  create_time_ms INTEGER NOT NULL,
+  update_time_ms INTEGER NOT NULL
+);
+CREATE INDEX cr_budget_charges_by_status ON cr_budget_charges(status, collaboration_id);
+)sql",
   };
   return *migrations;
 }

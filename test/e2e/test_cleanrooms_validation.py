@@ -434,24 +434,31 @@ class PagingTest(CleanRoomsValidationBase):
 class NotImplementedTest(CleanRoomsValidationBase):
 
     def test_operations_not_implemented_yet_answer_501(self):
-        res = self.aws("cleanrooms", "list-privacy-budget-templates",
+        res = self.aws("cleanrooms", "list-id-mapping-tables",
                        "--membership-identifier", self.mid)
         self.assertEqual(res.returncode, 255, res)
         self.assertIn("An error occurred (NotImplementedException) when calling the "
-                      "ListPrivacyBudgetTemplates operation", res.stderr)
+                      "ListIdMappingTables operation", res.stderr)
 
-        for op, kwargs in (("list_privacy_budget_templates", {"membershipIdentifier": self.mid}),
-                           ("list_id_mapping_tables", {"membershipIdentifier": self.mid}),
-                           ("list_privacy_budgets", {"membershipIdentifier": self.mid,
-                                                     "privacyBudgetType": "DIFFERENTIAL_PRIVACY"})):
+        for op, kwargs in (("list_id_mapping_tables", {"membershipIdentifier": self.mid}),
+                           ("list_id_namespace_associations", {"membershipIdentifier": self.mid}),
+                           ("list_protected_jobs", {"membershipIdentifier": self.mid})):
             with self.subTest(op):
                 e = self.assertClientError(getattr(self.cr, op), "NotImplementedException", 501,
                                            **kwargs)
                 self.assertTrue(e.response["Error"]["Message"])
 
+        # The privacy budget operations are implemented (test_privacy_budgets): here, a
+        # collaboration without a template simply has none.
+        self.assertEqual(self.cr.list_privacy_budget_templates(membershipIdentifier=self.mid)[
+            "privacyBudgetTemplateSummaries"], [])
+        self.assertEqual(self.cr.list_privacy_budgets(
+            membershipIdentifier=self.mid, privacyBudgetType="DIFFERENTIAL_PRIVACY")[
+                "privacyBudgetSummaries"], [])
+
         # On the wire: a JSON error body with a message, the code where botocore looks for it.
         status, headers, body = self.server.signed_request(
-            self.x.account, "GET", f"/memberships/{self.mid}/privacybudgettemplates",
+            self.x.account, "GET", f"/memberships/{self.mid}/idmappingtables",
             service="cleanrooms")
         self.assertEqual(status, 501, body)
         self.assertIn("application/json", headers.get("content-type", ""))
