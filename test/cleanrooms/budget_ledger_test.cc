@@ -29,46 +29,6 @@ int64_t Units(int epsilon, int noise) {
   return units.value_or(0);
 }
 
-TEST(AccountingTest, BudgetUnitsFollowTheZcdpConversion) {
-  // rho = (sqrt(ln(1e6) + epsilon) - sqrt(ln(1e6)))^2, units = floor(2 N^2 rho).
-  EXPECT_EQ(Units(1, 10), 3);
-  EXPECT_EQ(Units(1, 20), 13);
-  EXPECT_EQ(Units(2, 10), 13);
-  EXPECT_EQ(Units(20, 10), 880);
-  EXPECT_EQ(Units(20, 100), 88047);
-  // Doubling N multiplies the budget by 4, up to the rounding of the smaller one.
-  for (int epsilon = 1; epsilon <= 20; ++epsilon) {
-    for (int noise = 10; noise <= 50; ++noise) {
-      int64_t small = Units(epsilon, noise);
-      int64_t large = Units(epsilon, 2 * noise);
-      EXPECT_GE(large, 4 * small) << epsilon << " " << noise;
-      EXPECT_LE(large, 4 * small + 3) << epsilon << " " << noise;
-    }
-  }
-  // More epsilon or more noise never means fewer units.
-  for (int noise = 10; noise <= 100; ++noise) {
-    for (int epsilon = 2; epsilon <= 20; ++epsilon) {
-      EXPECT_GE(Units(epsilon, noise), Units(epsilon - 1, noise));
-    }
-  }
-}
-
-TEST(AccountingTest, MaxCountDividesByTheCostOfTheType) {
-  EXPECT_EQ(dp::CostUnits(dp::AggregationType::kCount), 1);
-  EXPECT_EQ(dp::CostUnits(dp::AggregationType::kCountDistinct), 1);
-  EXPECT_EQ(dp::CostUnits(dp::AggregationType::kSum), 1);
-  EXPECT_EQ(dp::CostUnits(dp::AggregationType::kAvg), 2);
-  EXPECT_EQ(dp::CostUnits(dp::AggregationType::kStddev), 3);
-  EXPECT_EQ(dp::MaxCount(2, 10, dp::AggregationType::kCount).value(), 13);
-  EXPECT_EQ(dp::MaxCount(2, 10, dp::AggregationType::kAvg).value(), 6);
-  EXPECT_EQ(dp::MaxCount(2, 10, dp::AggregationType::kStddev).value(), 4);
-  for (auto [epsilon, noise] : {std::pair{0, 10}, {21, 10}, {1, 9}, {1, 101}}) {
-    EXPECT_EQ(dp::BudgetUnits(epsilon, noise).status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(dp::MaxCount(epsilon, noise, dp::AggregationType::kSum).status().code(),
-              absl::StatusCode::kInvalidArgument);
-  }
-}
-
 TEST(BudgetPeriodTest, CalendarMonthIsTheUtcMonth) {
   EXPECT_EQ(BudgetPeriod("CALENDAR_MONTH", kLastSecondOfJanuary / 1000 + 999), "2024-01");
   EXPECT_EQ(BudgetPeriod("CALENDAR_MONTH", kFirstSecondOfFebruary / 1000), "2024-02");
@@ -183,11 +143,11 @@ TEST_F(BudgetLedgerTest, MaxCountQueriesOfEachTypeSucceedAndTheNextFails) {
 }
 
 TEST_F(BudgetLedgerTest, RefusalSaysHowMuchRemains) {
-  PutTemplate("c", 2, 10);  // 13 units
-  ASSERT_TRUE(ledger_->ReserveBudget("c", "q1", 12).ok());
+  PutTemplate("c", 2, 10);  // 17 units
+  ASSERT_TRUE(ledger_->ReserveBudget("c", "q1", 16).ok());
   absl::StatusOr<BudgetReservation> r = ledger_->ReserveBudget("c", "q2", 2);
   ASSERT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(r.status().message(), HasSubstr("it needs 2 cost units, and 1 of 13 remain"));
+  EXPECT_THAT(r.status().message(), HasSubstr("it needs 2 cost units, and 1 of 17 remain"));
   EXPECT_THAT(r.status().message(),
               HasSubstr("enough for 1 COUNT, COUNT_DISTINCT or SUM, 0 AVG and 0 STDDEV"));
   EXPECT_THAT(r.status().message(), HasSubstr("does not refresh"));
@@ -236,11 +196,11 @@ TEST_F(BudgetLedgerTest, ConcurrentReservationsNeverOverspend) {
 }
 
 TEST_F(BudgetLedgerTest, MonthlyBudgetRefreshesAtTheUtcMonthBoundary) {
-  PutTemplate("monthly", 1, 10, "CALENDAR_MONTH");  // 3 units
+  PutTemplate("monthly", 1, 10, "CALENDAR_MONTH");  // 4 units
   PutTemplate("lifetime", 1, 10, "NONE");
   clock_.SetMicros(kLastSecondOfJanuary);
   for (const char* c : {"monthly", "lifetime"}) {
-    absl::StatusOr<BudgetReservation> r = ledger_->ReserveBudget(c, StrCat(c, "-jan"), 3);
+    absl::StatusOr<BudgetReservation> r = ledger_->ReserveBudget(c, StrCat(c, "-jan"), 4);
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->period, std::string(c) == "monthly" ? "2024-01" : "LIFETIME");
   }
@@ -249,7 +209,7 @@ TEST_F(BudgetLedgerTest, MonthlyBudgetRefreshesAtTheUtcMonthBoundary) {
   EXPECT_THAT(january.status().message(), HasSubstr("in 2024-01 (the budget refreshes monthly"));
 
   clock_.SetMicros(kFirstSecondOfFebruary);
-  absl::StatusOr<BudgetReservation> february = ledger_->ReserveBudget("monthly", "feb-1", 3);
+  absl::StatusOr<BudgetReservation> february = ledger_->ReserveBudget("monthly", "feb-1", 4);
   ASSERT_TRUE(february.ok()) << february.status();
   EXPECT_EQ(february->period, "2024-02");
   EXPECT_EQ(State("monthly").period, "2024-02");
@@ -260,15 +220,15 @@ TEST_F(BudgetLedgerTest, MonthlyBudgetRefreshesAtTheUtcMonthBoundary) {
   ASSERT_TRUE(ledger_->RefundCharge("monthly-jan", "test").ok());
   EXPECT_EQ(State("monthly").remaining_units, 0);
   clock_.SetMicros(kLastSecondOfJanuary);
-  EXPECT_EQ(State("monthly").remaining_units, 3);
+  EXPECT_EQ(State("monthly").remaining_units, 4);
 }
 
 TEST_F(BudgetLedgerTest, ChangingEpsilonRecomputesWhatRemains) {
-  PutTemplate("c", 2, 10);  // 13 units
+  PutTemplate("c", 2, 10);  // 17 units
   ASSERT_TRUE(ledger_->ReserveBudget("c", "q1", 10).ok());
-  EXPECT_EQ(State("c").remaining_units, 3);
-  PutTemplate("c", 1, 10);  // 3 units, less than already spent
-  EXPECT_EQ(State("c").total_units, 3);
+  EXPECT_EQ(State("c").remaining_units, 7);
+  PutTemplate("c", 1, 10);  // 4 units, less than already spent
+  EXPECT_EQ(State("c").total_units, 4);
   EXPECT_EQ(State("c").remaining_units, 0);
   EXPECT_EQ(ledger_->ReserveBudget("c", "q2", 1).status().code(),
             absl::StatusCode::kResourceExhausted);
@@ -279,48 +239,49 @@ TEST_F(BudgetLedgerTest, ChangingEpsilonRecomputesWhatRemains) {
 }
 
 TEST_F(BudgetLedgerTest, ChangingTheNoiseKeepsTheSpentPrivacyLoss) {
-  PutTemplate("c", 1, 10);  // 3 units of rho 1/200
+  PutTemplate("c", 1, 10);  // 4 units of rho 1/200
   ASSERT_TRUE(ledger_->ReserveBudget("c", "q1", 3).ok());
-  // At N = 20 a unit is worth a quarter: the 3 spent units are 12 of the 13 there are.
+  // At N = 20 a unit is worth a quarter: the 3 spent units are 12 of the 19 there are.
   PutTemplate("c", 1, 20);
+  EXPECT_EQ(State("c").total_units, 19);
   EXPECT_EQ(State("c").consumed_units, 12);
-  EXPECT_EQ(State("c").remaining_units, 1);
-  ASSERT_TRUE(ledger_->ReserveBudget("c", "q2", 1).ok());
+  EXPECT_EQ(State("c").remaining_units, 7);
+  ASSERT_TRUE(ledger_->ReserveBudget("c", "q2", 7).ok());
   EXPECT_EQ(State("c").remaining_units, 0);
-  // Back at N = 10 the 13 units of N = 20 are 4 (3.25 rounded up): still nothing left.
+  // Back at N = 10 the 19 units of N = 20 are 5 (4.75 rounded up), more than the 4 there are.
   PutTemplate("c", 1, 10);
-  EXPECT_EQ(State("c").consumed_units, 4);
+  EXPECT_EQ(State("c").consumed_units, 5);
   EXPECT_EQ(State("c").remaining_units, 0);
-  // Refunding the N = 20 unit gives it back in the ledger's own N (20): 12 units of N = 20 are
+  // Refunding q2 gives it back in the ledger's own N (20): the 12 units of N = 20 left are
   // exactly the 3 of N = 10 spent first.
   ASSERT_TRUE(ledger_->RefundCharge("q2", "test").ok());
   EXPECT_EQ(State("c").consumed_units, 3);
-  EXPECT_EQ(State("c").remaining_units, 0);
+  EXPECT_EQ(State("c").remaining_units, 1);
 }
 
 TEST_F(BudgetLedgerTest, RefundConvertsToTheLedgersNoise) {
-  PutTemplate("c", 2, 10);  // 13 units
+  PutTemplate("c", 2, 10);  // 17 units
   ASSERT_TRUE(ledger_->ReserveBudget("c", "a", 2).ok());
-  PutTemplate("c", 2, 20);  // 54 units; the 2 spent are 8 now
-  EXPECT_EQ(State("c").total_units, 54);
+  PutTemplate("c", 2, 20);  // 70 units; the 2 spent are 8 now
+  EXPECT_EQ(State("c").total_units, 70);
   ASSERT_TRUE(ledger_->ReserveBudget("c", "b", 1).ok());  // the ledger is now counted at N = 20
   EXPECT_EQ(State("c").consumed_units, 9);
   ASSERT_TRUE(ledger_->RefundCharge("a", "test").ok());
   EXPECT_EQ(State("c").consumed_units, 1);
-  EXPECT_EQ(State("c").remaining_units, 53);
+  EXPECT_EQ(State("c").remaining_units, 69);
 }
 
 TEST_F(BudgetLedgerTest, CommitAndRefund) {
-  PutTemplate("c", 2, 10);  // 13 units
+  PutTemplate("c", 2, 10);  // 17 units
   ASSERT_TRUE(ledger_->ReserveBudget("c", "refunded", 5).ok());
   EXPECT_EQ(Charge("refunded")->status, "RESERVED");
-  EXPECT_EQ(State("c").remaining_units, 8);
+  EXPECT_EQ(State("c").remaining_units, 12);
   ASSERT_TRUE(ledger_->RefundCharge("refunded", "VALIDATION").ok());
-  EXPECT_EQ(State("c").remaining_units, 13);
+  EXPECT_EQ(State("c").remaining_units, 17);
   EXPECT_EQ(Charge("refunded")->status, "REFUNDED");
   EXPECT_EQ(Charge("refunded")->reason, "VALIDATION");
   EXPECT_TRUE(ledger_->RefundCharge("refunded", "again").ok());  // idempotent
-  EXPECT_EQ(State("c").remaining_units, 13);
+  EXPECT_EQ(State("c").remaining_units, 17);
   EXPECT_EQ(ledger_->CommitCharge("refunded").code(), absl::StatusCode::kFailedPrecondition);
 
   ASSERT_TRUE(ledger_->ReserveBudget("c", "committed", 4).ok());
@@ -329,7 +290,7 @@ TEST_F(BudgetLedgerTest, CommitAndRefund) {
   absl::Status refund = ledger_->RefundCharge("committed", "too late");
   EXPECT_EQ(refund.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refund.message(), HasSubstr("never given back"));
-  EXPECT_EQ(State("c").remaining_units, 9);
+  EXPECT_EQ(State("c").remaining_units, 13);
 
   EXPECT_EQ(ledger_->CommitCharge("unknown").code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ledger_->RefundCharge("unknown", "x").code(), absl::StatusCode::kNotFound);
@@ -338,26 +299,26 @@ TEST_F(BudgetLedgerTest, CommitAndRefund) {
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ledger_->ReserveBudget("c", "zero", 0).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(State("c").remaining_units, 9);
+  EXPECT_EQ(State("c").remaining_units, 13);
   absl::StatusOr<BudgetReservation> none = ledger_->ReserveBudget("no-template", "q", 1);
   EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(none.status().message(), HasSubstr("has no privacy budget template"));
 }
 
 TEST_F(BudgetLedgerTest, RestartKeepsSpendAndReservedChargesStaySpent) {
-  PutTemplate("c", 2, 10);  // 13 units
+  PutTemplate("c", 2, 10);  // 17 units
   ASSERT_TRUE(ledger_->ReserveBudget("c", "committed", 3).ok());
   ASSERT_TRUE(ledger_->CommitCharge("committed").ok());
   ASSERT_TRUE(ledger_->ReserveBudget("c", "running", 4).ok());  // the server stops meanwhile
   Restart();
-  EXPECT_EQ(State("c").remaining_units, 6);
+  EXPECT_EQ(State("c").remaining_units, 10);
   absl::StatusOr<int> settled = ledger_->SettleInterruptedCharges();
   ASSERT_TRUE(settled.ok()) << settled.status();
   EXPECT_EQ(*settled, 1);
   EXPECT_EQ(Charge("running")->status, "COMMITTED");
   EXPECT_EQ(Charge("running")->reason, "SERVER_RESTARTED");
   EXPECT_EQ(ledger_->RefundCharge("running", "late").code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(State("c").remaining_units, 6);
+  EXPECT_EQ(State("c").remaining_units, 10);
   EXPECT_EQ(ledger_->SettleInterruptedCharges().value_or(-1), 0);
 }
 

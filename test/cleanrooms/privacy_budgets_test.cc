@@ -338,7 +338,7 @@ TEST_F(PrivacyBudgetsTest, BudgetsReportMaxAndRemainingCounts) {
   EXPECT_EQ(ListBudgets(a_, a_ms_).body["privacyBudgetSummaries"].size(), 0u);
   EXPECT_EQ(ListCollaborationBudgets(a_).body["collaborationPrivacyBudgetSummaries"].size(), 0u);
 
-  std::string id = MustCreateTemplate(2, 10);  // 13 units
+  std::string id = MustCreateTemplate(2, 10);  // 17 units
   Reply preview = Preview(a_, a_ms_, 2, 10);
   ASSERT_TRUE(preview.ok()) << preview;
   Json aggregations = preview.body["privacyImpact"]["differentialPrivacy"]["aggregations"];
@@ -361,24 +361,24 @@ TEST_F(PrivacyBudgetsTest, BudgetsReportMaxAndRemainingCounts) {
                 std::make_pair(a["maxCount"].get<int64_t>(), a["maxCount"].get<int64_t>()));
     }
   }
-  std::map<std::string, std::pair<int64_t, int64_t>> full = {{"AVG", {6, 6}},
-                                                             {"COUNT", {13, 13}},
-                                                             {"COUNT_DISTINCT", {13, 13}},
-                                                             {"SUM", {13, 13}},
-                                                             {"STDDEV", {4, 4}}};
+  std::map<std::string, std::pair<int64_t, int64_t>> full = {{"AVG", {8, 8}},
+                                                             {"COUNT", {17, 17}},
+                                                             {"COUNT_DISTINCT", {17, 17}},
+                                                             {"SUM", {17, 17}},
+                                                             {"STDDEV", {5, 5}}};
   Reply collab_budgets = ListCollaborationBudgets(c_);
   ASSERT_TRUE(collab_budgets.ok()) << collab_budgets;
   Json cb = collab_budgets.body["collaborationPrivacyBudgetSummaries"][0];
   EXPECT_EQ(cb["creatorAccountId"], b_);
   EXPECT_EQ(Counts(cb), full);
 
-  // Spending 5 units leaves 8.
+  // Spending 5 units leaves 12.
   ASSERT_TRUE(service_->budget_ledger().ReserveBudget(collab_, "q1", 5).ok());
-  std::map<std::string, std::pair<int64_t, int64_t>> after = {{"AVG", {6, 4}},
-                                                              {"COUNT", {13, 8}},
-                                                              {"COUNT_DISTINCT", {13, 8}},
-                                                              {"SUM", {13, 8}},
-                                                              {"STDDEV", {4, 2}}};
+  std::map<std::string, std::pair<int64_t, int64_t>> after = {{"AVG", {8, 6}},
+                                                              {"COUNT", {17, 12}},
+                                                              {"COUNT_DISTINCT", {17, 12}},
+                                                              {"SUM", {17, 12}},
+                                                              {"STDDEV", {5, 4}}};
   EXPECT_EQ(Counts(ListBudgets(a_, a_ms_).body["privacyBudgetSummaries"][0]), after);
   // A preview changes nothing.
   ASSERT_TRUE(Preview(a_, a_ms_, 20, 100).ok());
@@ -392,7 +392,7 @@ TEST_F(PrivacyBudgetsTest, BudgetsReportMaxAndRemainingCounts) {
   ASSERT_TRUE(smaller.ok()) << smaller;
   Json b = ListBudgets(a_, a_ms_).body["privacyBudgetSummaries"][0];
   EXPECT_EQ(b["budget"]["differentialPrivacy"]["epsilon"], 1);
-  EXPECT_EQ(Counts(b)["COUNT"], std::make_pair(int64_t{3}, int64_t{0}));
+  EXPECT_EQ(Counts(b)["COUNT"], std::make_pair(int64_t{4}, int64_t{0}));
 
   // Deleting and re-creating the template gives no budget back.
   ASSERT_EQ(Call(b_, "DELETE", TemplatePath(b_ms_, id)).status, 204);
@@ -410,8 +410,8 @@ TEST_F(PrivacyBudgetsTest, PreviewScalesWithNoiseAndEpsilon) {
     }
     return int64_t{-1};
   };
-  EXPECT_EQ(count(1, 10), 3);
-  EXPECT_EQ(count(20, 100), 88047);
+  EXPECT_EQ(count(1, 10), 4);
+  EXPECT_EQ(count(20, 100), 95787);
   for (int noise : {10, 25, 50}) {
     int64_t small = count(4, noise);
     int64_t large = count(4, 2 * noise);
@@ -532,7 +532,7 @@ TEST_F(PrivacyBudgetsTest, RestartSettlesReservedCharges) {
   EXPECT_EQ(service_->budget_ledger().RefundCharge("q1", "late").code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Counts(ListBudgets(a_, a_ms_).body["privacyBudgetSummaries"][0])["COUNT"],
-            std::make_pair(int64_t{13}, int64_t{9}));
+            std::make_pair(int64_t{17}, int64_t{13}));
 }
 
 }  // namespace
