@@ -67,6 +67,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("allow_persistent_secrets", duckdb::Value::BOOLEAN(false));
+    // Every grant has URLs of its own, so cached ranges of granted objects could never be read
+    // again; they would only hold (decrypted) table data in memory after the grant ends.
+    config.SetOptionByName("enable_external_file_cache", duckdb::Value::BOOLEAN(false));
     // External access stays enabled so that granted objects can be scanned, but the local file
     // system (the only other one compiled in) is disabled below: files, database files,
     // extensions and secrets on disk are all out of reach.

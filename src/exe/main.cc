@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "debug, info, warning or error")->capture_default_str();
   app.add_option("--query-memory-limit", config.query_memory_limit,
                  "Memory for protected queries before they spill to <data-dir>/query-spill "
-                 "(DuckDB syntax, e.g. 2GB, 512MB)")
-      ->capture_default_str();
+                 "(DuckDB syntax, e.g. 8GB, 512MB; default: half of this machine's memory)");
   app.add_option("--query-threads", config.query_threads,
                  "Threads each protected query uses (0 = one per core)")
       ->check(CLI::Range(0, 1024))

@@ -69,6 +69,15 @@ struct CleanroomServer::State {
 
 namespace {
 
+// Half of the machine's physical memory, in DuckDB's syntax (e.g. "12000MB"); "2GB" if unknown.
+std::string HalfOfPhysicalMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page_size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_size <= 0) return "2GB";
+  uint64_t bytes = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size) / 2;
+  return std::to_string(std::max<uint64_t>(bytes / 1000000, 256)) + "MB";
+}
+
 // Writes `contents` to `path` atomically (temp file, fsync, rename) with `mode`.
 absl::Status WriteFileAtomically(const std::string& path, std::string_view contents, mode_t mode) {
   std::string tmp = path + ".tmp";
@@ -198,7 +207,8 @@ absl::StatusOr<std::unique_ptr<CleanroomServer>> CleanroomServer::Start(
     std::filesystem::remove_all(spill, ignored);
     std::filesystem::remove_all(spool, ignored);
     engine::EngineOptions options;
-    options.memory_limit = config.query_memory_limit;
+    options.memory_limit = config.query_memory_limit.empty() ? HalfOfPhysicalMemory()
+                                                             : config.query_memory_limit;
     options.threads = config.query_threads > 0
                           ? config.query_threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

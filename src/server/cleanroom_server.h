@@ -25,9 +25,9 @@ struct ServerConfig {
   // server). Without one the server runs its own (protectedquery::ProtectedQueryEngine on a
   // DuckDB engine of its own, spilling to <data_dir>/query-spill).
   cleanrooms::ProtectedQueryRunner* query_runner = nullptr;
-  // Memory limit and threads of the protected-query engine (DuckDB settings; 0 threads = one
-  // per core).
-  std::string query_memory_limit = "2GB";
+  // Memory limit and threads of the protected-query engine (DuckDB settings; an empty limit is
+  // half of the machine's physical memory; 0 threads = one per core).
+  std::string query_memory_limit;
   int query_threads = 0;
   // How many protected queries run at once, how many may wait, how long one may run.
   cleanrooms::QueryExecutorOptions protected_queries;

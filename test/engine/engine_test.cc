@@ -25,6 +25,16 @@ TEST(EngineTest, RunsAQuery) {
   EXPECT_EQ(result->rows[0][2], "xy");
 }
 
+TEST(EngineTest, KeepsNoCacheOfObjectsItRead) {
+  // Granted objects' ranges must not outlive their grant in DuckDB's external file cache.
+  auto engine = Engine::Open(EngineOptions{});
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  auto result = (*engine)->Query("SELECT current_setting('enable_external_file_cache')");
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->rows.size(), 1u);
+  EXPECT_EQ(result->rows[0][0], "false");
+}
+
 TEST(EngineTest, RefusesAMemoryLimitItCannotRead) {
   EngineOptions options;
   options.memory_limit = "lots";
