@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "cleanrooms/budget_ledger.h"
 #include "cleanrooms/cleanrooms_service.h"
 #include "cleanrooms/service_util.h"
 #include "cleanrooms/sql_parameters.h"
@@ -78,7 +79,7 @@ Json RenderQuery(const Resource& q) {
               {"createTime", Seconds(q.create_time_ms)},
               {"status", q.status}};
   for (const char* m : {"sqlParameters", "resultConfiguration", "computeConfiguration",
-                        "statistics", "result", "error"}) {
+                        "statistics", "result", "error", "differentialPrivacy"}) {
     if (q.doc.contains(m)) out[m] = q.doc[m];
   }
   return out;
@@ -389,6 +390,18 @@ void SetFinalState(Resource& q, const QueryEnd& end, std::chrono::milliseconds t
     }
     q.status = "SUCCESS";
     q.doc["statistics"] = Statistics(q, end.run_millis);
+    if (!outcome.sensitivity.empty()) {
+      Json parameters = Json::array();
+      for (const SensitivityParameters& p : outcome.sensitivity) {
+        Json one = {{"aggregationType", p.aggregation_type},
+                    {"aggregationExpression", p.aggregation_expression},
+                    {"userContributionLimit", p.user_contribution_limit}};
+        if (p.min_column_value) one["minColumnValue"] = *p.min_column_value;
+        if (p.max_column_value) one["maxColumnValue"] = *p.max_column_value;
+        parameters.push_back(std::move(one));
+      }
+      q.doc["differentialPrivacy"] = {{"sensitivityParameters", parameters}};
+    }
     return;
   }
   if (end.stop == StopReason::kTimedOut) {
@@ -426,6 +439,8 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
     RETURN_IF_ERROR(ResolveSql(tx, collab.id, in["sqlParameters"], request));
     ASSIGN_OR_RETURN(result_configuration, ResolveResults(tx, ms, in, request.destinations));
     ASSIGN_OR_RETURN(request.tables, QueryTables(tx, collab.id));
+    ASSIGN_OR_RETURN(std::optional<Resource> budget, PrivacyBudgetTemplateOf(tx, collab.id));
+    if (budget) request.users_noise_per_query = ParametersOf(*budget).users_noise_per_query;
     return absl::OkStatus();
   }));
   if (runner_ == nullptr) {
@@ -449,7 +464,32 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
   if (request.analysis_template_arn)
     details["analysisTemplateArn"] = *request.analysis_template_arn;
 
-  RETURN_IF_ERROR(AdmitError(executor_->Admit(request), executor_->options().max_in_flight));
+  if (check->privacy_budget_units > 0) {
+    // Spend is reserved, durably, before the query can read any data (budget_ledger.h).
+    q.doc["privacyBudgetUnits"] = check->privacy_budget_units;
+    absl::StatusOr<BudgetReservation> reserved =
+        ledger_.ReserveBudget(request.collaboration_id, request.query_id, check->privacy_budget_units);
+    if (!reserved.ok()) {
+      if (reserved.status().code() == absl::StatusCode::kResourceExhausted ||
+          reserved.status().code() == absl::StatusCode::kFailedPrecondition) {
+        return Invalid(std::string(reserved.status().message()), "", "INVALID_QUERY");
+      }
+      return reserved.status();
+    }
+  }
+  auto refund = [&](std::string_view why) {
+    if (check->privacy_budget_units == 0) return;
+    absl::Status s = ledger_.RefundCharge(request.query_id, why);
+    if (!s.ok()) {
+      Log(LogLevel::kError, "could not refund a privacy budget charge",
+          {{"query", request.query_id}, {"error", s.ToString()}});
+    }
+  };
+  absl::Status admitted = AdmitError(executor_->Admit(request), executor_->options().max_in_flight);
+  if (!admitted.ok()) {
+    refund("the server did not admit the query");
+    return admitted;
+  }
   absl::Status written = store_->Write([&](ResourceStore::Tx& tx) -> absl::Status {
     RETURN_IF_ERROR(QueryingMembership(tx, me, membership_id).status());
     RETURN_IF_ERROR(tx.Put(q));
@@ -458,6 +498,7 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
   });
   if (!written.ok()) {
     executor_->Abandon(q.id);
+    refund("the query could not be recorded");
     return written;
   }
   executor_->Enqueue(q.id);
@@ -573,6 +614,17 @@ void CleanRoomsService::OnQueryEnd(const std::string& query_id, const QueryEnd& 
     Log(LogLevel::kError, "could not record the end of a protected query",
         {{"query", query_id}, {"error", s.ToString()}});
     return;
+  }
+  if (ended && ended->doc.value("privacyBudgetUnits", int64_t{0}) > 0) {
+    // Spend stays spent once the query ran (it may have read data); a query that never ran
+    // gets its reservation back.
+    absl::Status settled = end.outcome.has_value()
+                               ? ledger_.CommitCharge(query_id)
+                               : ledger_.RefundCharge(query_id, "the query ended before it ran");
+    if (!settled.ok()) {
+      Log(LogLevel::kError, "could not settle a privacy budget charge",
+          {{"query", query_id}, {"error", settled.ToString()}});
+    }
   }
   if (ended) OnQueryFinished(*ended);
 }

@@ -70,12 +70,27 @@ struct ProtectedQueryRequest {
   std::vector<QueryTable> tables;
   // Accounts that receive the results, and where each copy is written.
   std::vector<ResultDestination> destinations;
+  // The collaboration's privacy budget template's usersNoisePerQuery, 0 if it has none. A query
+  // over tables with differential privacy runs only with a template.
+  int users_noise_per_query = 0;
 };
 
 // What a successful check learned about the query.
 struct QueryCheck {
   std::vector<std::string> tables;  // names of the tables the query reads, sorted, unique
   std::string rule_type;            // AGGREGATION, LIST or CUSTOM
+  // Differential privacy: the privacy budget cost units the query spends (0: not a DP query).
+  int64_t privacy_budget_units = 0;
+};
+
+// What a differentially private query reports for one aggregation
+// (DifferentialPrivacySensitivityParameters).
+struct SensitivityParameters {
+  std::string aggregation_type;  // AVG, COUNT, COUNT_DISTINCT, SUM or STDDEV
+  std::string aggregation_expression;
+  int64_t user_contribution_limit = 0;
+  std::optional<double> min_column_value;
+  std::optional<double> max_column_value;
 };
 
 struct QueryOutcome {
@@ -83,6 +98,7 @@ struct QueryOutcome {
   // One location per destination, in the same order ("s3://bucket/prefix/<id>/result/...").
   std::vector<std::string> locations;
   int64_t rows = 0;  // result rows written (to each destination)
+  std::vector<SensitivityParameters> sensitivity;  // differential privacy queries only
 };
 
 // Cancellation shared between the service (which cancels, on UpdateProtectedQuery or at the

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/dp_query.h"
 #include "engine/resolved_query.h"
 
 namespace cleanroom::engine {
@@ -118,6 +119,15 @@ struct ExecuteResult {
   std::optional<QueryResult> rows;  // when ExecuteRequest::output_url is empty
 };
 
+// What ExecuteDp reports about a run, besides the result.
+struct DpRun {
+  int64_t row_count = 0;  // result rows written
+  int row_exponent = 0;   // userContributionLimit = 2^row_exponent
+  int group_exponent = 0;  // a user contributes to at most 2^group_exponent groups
+  std::vector<int> value_exponents;  // per DpQuery::values
+  std::optional<QueryResult> rows;  // when there is no output URL
+};
+
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.
 class Engine {
  public:
@@ -157,6 +167,23 @@ class Engine {
   // failure (conversion, overflow, out of memory, unreadable object ...) but never a data value.
   absl::StatusOr<ExecuteResult> Execute(const ExecuteRequest& request,
                                         const std::function<void(std::function<void()>)>& on_start = nullptr);
+
+  // Differential privacy (dp_query.h). Checks that `sql`, which reads tables among `tables` of
+  // which `dp_tables` protect their users, ends in a SELECT differential privacy can answer:
+  // only GROUP BY keys and COUNT, COUNT(DISTINCT ...), SUM, AVG and STDDEV, over rows that each
+  // belong to one user (its FROM keeps a protected table's user identifier), no HAVING, ORDER BY
+  // only on output columns. Describes it, with the resolved rows it aggregates for policy checks.
+  // kInvalidArgument ("differential privacy: ...", with a position) otherwise, or as Resolve.
+  absl::StatusOr<DpQuery> AnalyzeDp(const std::string& sql, const std::vector<TableSchema>& tables,
+                                    const std::vector<SqlParameter>& parameters,
+                                    const std::vector<DpTable>& dp_tables);
+
+  // Runs a query AnalyzeDp accepted over `request.tables` (request.thresholds must be empty),
+  // with contribution bounding, bounds and noise from `mechanism` (dp_query.h), and writes the
+  // released rows to request.output_url (or returns them in DpRun::rows). Errors as Execute.
+  absl::StatusOr<DpRun> ExecuteDp(const ExecuteRequest& request, const std::vector<DpTable>& dp_tables,
+                                  DpMechanism& mechanism,
+                                  const std::function<void(std::function<void()>)>& on_start = nullptr);
 
   // The engine's version string, e.g. "v1.4.4".
   static std::string Version();

@@ -3,7 +3,9 @@
 #ifndef CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
 #define CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,27 @@ struct ParsedQuery {
 // kInvalidArgument with a message for the user otherwise.
 absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector<TableSchema>& tables,
                                        const std::vector<SqlParameter>& parameters);
+
+// Engine::Resolve of a statement ParseQuery accepted; `sql` is its text, for positions.
+absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql, ParsedQuery parsed,
+                                            const std::vector<TableSchema>& tables);
+
+// The CREATE TEMPORARY VIEW statement that exposes `source` to a query (Engine::Execute).
+absl::StatusOr<std::string> ViewSql(const TableSource& source);
+
+// A runtime failure as the query's author may see it: the kind of failure, never a value.
+absl::Status RuntimeError(const duckdb::ErrorData& error);
+
+// What RunOutput produced.
+struct QueryStatementResult {
+  int64_t row_count = 0;
+  std::optional<QueryResult> rows;  // when there is no output URL
+};
+
+// Runs the query `node` on `conn`: with COPY to `output_url` in `output_format` (CSV with a
+// header, or PARQUET), or, if `output_url` is empty, returning its rows. Errors as RuntimeError.
+absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
+                                               const std::string& output_url, const std::string& output_format);
 
 // CREATE [TEMPORARY] TABLE for `table`, identifiers quoted.
 std::string CreateTableSql(const TableSchema& table, bool temporary);

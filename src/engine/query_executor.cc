@@ -20,6 +20,8 @@
 namespace cleanroom::engine {
 namespace {
 
+}  // namespace
+
 // The view a query reads `source` through: only the schema's columns, cast to their types.
 absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   if (source.urls.empty()) {
@@ -65,6 +67,8 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   }
   return StrCat(sql, " FROM ", scan);
 }
+
+namespace {
 
 // The BaseTableRefs of the FROM clause of `node` (through joins only).
 void BaseTables(duckdb::TableRef& ref, std::vector<duckdb::BaseTableRef*>* out) {
@@ -115,7 +119,8 @@ absl::Status ApplyThresholds(duckdb::QueryNode& node, const std::vector<RowThres
   return absl::OkStatus();
 }
 
-// A runtime failure as the query's author may see it: the kind of failure, never a value.
+}  // namespace
+
 absl::Status RuntimeError(const duckdb::ErrorData& error) {
   using E = duckdb::ExceptionType;
   switch (error.Type()) {
@@ -146,6 +151,8 @@ absl::Status RuntimeError(const duckdb::ErrorData& error) {
   }
 }
 
+namespace {
+
 struct InterruptState {
   std::mutex mu;
   duckdb::ClientContext* context = nullptr;  // while the query runs
@@ -153,6 +160,43 @@ struct InterruptState {
 };
 
 }  // namespace
+
+absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
+                                               const std::string& output_url, const std::string& output_format) {
+  duckdb::unique_ptr<duckdb::SQLStatement> statement;
+  if (!output_url.empty()) {
+    auto copy = duckdb::make_uniq<duckdb::CopyStatement>();
+    copy->info->is_from = false;
+    copy->info->file_path = output_url;
+    if (output_format == "PARQUET") {
+      copy->info->format = "parquet";
+    } else if (output_format == "CSV") {
+      copy->info->format = "csv";
+      copy->info->options["header"] = {duckdb::Value::BOOLEAN(true)};
+    } else {
+      return absl::InvalidArgumentError(StrCat("unsupported result format ", output_format));
+    }
+    copy->info->options["use_tmp_file"] = {duckdb::Value::BOOLEAN(false)};
+    copy->info->select_statement = std::move(node);
+    statement = std::move(copy);
+  } else {
+    auto select = duckdb::make_uniq<duckdb::SelectStatement>();
+    select->node = std::move(node);
+    statement = std::move(select);
+  }
+  auto result = conn.context->Query(std::move(statement), false);
+  if (result->HasError()) return RuntimeError(result->GetErrorObject());
+  auto& materialized = result->Cast<duckdb::MaterializedQueryResult>();
+  QueryStatementResult out;
+  if (!output_url.empty()) {
+    duckdb::Value count = materialized.RowCount() ? materialized.GetValue(0, 0) : duckdb::Value();
+    out.row_count = count.IsNull() ? 0 : count.GetValue<int64_t>();
+  } else {
+    out.rows = ToQueryResult(materialized);
+    out.row_count = static_cast<int64_t>(out.rows->rows.size());
+  }
+  return out;
+}
 
 absl::StatusOr<ExecuteResult> Engine::Execute(
     const ExecuteRequest& request, const std::function<void(std::function<void()>)>& on_start) {
@@ -180,45 +224,21 @@ absl::StatusOr<ExecuteResult> Engine::Execute(
         return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
       }
     }
-    duckdb::unique_ptr<duckdb::SQLStatement> statement;
-    if (!request.output_url.empty()) {
-      auto copy = duckdb::make_uniq<duckdb::CopyStatement>();
-      copy->info->is_from = false;
-      copy->info->file_path = request.output_url;
-      if (request.output_format == "PARQUET") {
-        copy->info->format = "parquet";
-      } else if (request.output_format == "CSV") {
-        copy->info->format = "csv";
-        copy->info->options["header"] = {duckdb::Value::BOOLEAN(true)};
-      } else {
-        return absl::InvalidArgumentError(StrCat("unsupported result format ", request.output_format));
-      }
-      copy->info->options["use_tmp_file"] = {duckdb::Value::BOOLEAN(false)};
-      copy->info->select_statement = std::move(select.node);
-      statement = std::move(copy);
-    } else {
-      statement = std::move(parsed.statement);
-    }
     {
       std::lock_guard<std::mutex> lock(state->mu);
       if (state->interrupted) return absl::CancelledError("the query was cancelled");
       state->context = conn.context.get();
     }
-    auto result = conn.context->Query(std::move(statement), false);
+    absl::StatusOr<QueryStatementResult> result =
+        RunOutput(conn, std::move(select.node), request.output_url, request.output_format);
     {
       std::lock_guard<std::mutex> lock(state->mu);
       state->context = nullptr;
       if (state->interrupted) return absl::CancelledError("the query was cancelled");
     }
-    if (result->HasError()) return RuntimeError(result->GetErrorObject());
-    auto& materialized = result->Cast<duckdb::MaterializedQueryResult>();
-    if (!request.output_url.empty()) {
-      duckdb::Value count = materialized.RowCount() ? materialized.GetValue(0, 0) : duckdb::Value();
-      out.row_count = count.IsNull() ? 0 : count.GetValue<int64_t>();
-    } else {
-      out.rows = ToQueryResult(materialized);
-      out.row_count = static_cast<int64_t>(out.rows->rows.size());
-    }
+    if (!result.ok()) return result.status();
+    out.row_count = result->row_count;
+    out.rows = std::move(result->rows);
   } catch (const std::exception& e) {
     {
       std::lock_guard<std::mutex> lock(state->mu);

@@ -524,6 +524,7 @@ class LineageBuilder {
     for (duckdb::idx_t i = 0; i < agg.expressions.size(); ++i) {
       ASSIGN_OR_RETURN(bindings_[Key(agg.aggregate_index, i)], Convert(*agg.expressions[i]));
     }
+    out_->aggregation_steps.push_back({groups, scans});
     for (duckdb::idx_t i = 0; i < agg.grouping_functions.size(); ++i) {
       Expr expr;
       expr.kind = Expr::Kind::kGrouping;
@@ -660,6 +661,7 @@ class LineageBuilder {
         out.distinct = w.distinct;
         RETURN_IF_ERROR(Children(w.children, &out.children));
         RETURN_IF_ERROR(Children(w.partitions, &out.modifiers));
+        out.partitions = static_cast<int>(out.modifiers.size());
         for (auto& node : w.orders) RETURN_IF_ERROR(Optional(node.expression, &out.modifiers));
         for (auto& node : w.arg_orders) RETURN_IF_ERROR(Optional(node.expression, &out.modifiers));
         RETURN_IF_ERROR(Optional(w.filter_expr, &out.modifiers));
@@ -889,12 +891,17 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
                                               const std::vector<TableSchema>& tables,
                                               const std::vector<SqlParameter>& parameters) {
   ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQuery(sql, tables, parameters));
+  return ResolveParsed(*impl_->db, sql, std::move(parsed), tables);
+}
+
+absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql, ParsedQuery parsed,
+                                            const std::vector<TableSchema>& tables) {
   ResolvedQuery out;
   out.syntax = std::move(parsed.syntax);
   std::set<std::string> names;
   for (const TableSchema& t : tables) names.insert(ToLower(t.name));
   try {
-    duckdb::Connection conn(*impl_->db);
+    duckdb::Connection conn(db);
     conn.BeginTransaction();
     for (const TableSchema& table : tables) {
       auto result = conn.Query(CreateTableSql(table, /*temporary=*/true));

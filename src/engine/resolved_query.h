@@ -50,6 +50,7 @@ struct Expr {
   Position position;
   std::vector<Expr> children;   // arguments
   std::vector<Expr> modifiers;  // aggregate FILTER / ORDER BY; window PARTITION BY / ORDER BY
+  int partitions = 0;           // kWindow: the first `partitions` modifiers are PARTITION BY keys
 };
 
 // One scan of a base table (a table named twice is scanned twice).
@@ -68,6 +69,12 @@ struct Join {
   std::vector<Expr> conditions;
   std::vector<int> left_scans;  // scans below each side
   std::vector<int> right_scans;
+};
+
+// One aggregation step (a GROUP BY, or aggregates without one).
+struct AggregationStep {
+  std::vector<Expr> keys;  // its GROUP BY keys
+  std::vector<int> scans;  // the scans below it
 };
 
 struct OutputColumn {
@@ -109,6 +116,7 @@ struct ResolvedQuery {
   std::vector<Expr> group_keys;   // GROUP BY keys of every aggregation
   std::vector<Expr> order_keys;   // ORDER BY keys (of the query and of DISTINCT ON)
   int aggregations = 0;           // aggregation steps (GROUP BY or aggregates without it)
+  std::vector<AggregationStep> aggregation_steps;  // each of them, inner steps first
   int multiple_grouping_sets = 0;  // aggregation steps with GROUPING SETS, ROLLUP or CUBE
   int windows = 0;                // window steps
   int distincts = 0;              // DISTINCT steps

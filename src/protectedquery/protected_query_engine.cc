@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <utility>
 
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "dp/accounting.h"
+#include "dp/query_mechanism.h"
 #include "glue/names.h"
 #include "s3access/s3_access.h"
 
@@ -72,6 +75,81 @@ std::string ResultKeyPrefix(const cleanrooms::ResultDestination& d, const std::s
   std::string prefix = d.key_prefix;
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   return StrCat(prefix, query_id, "/result/");
+}
+
+dp::AggregationType TypeOf(engine::DpAggregateKind kind) {
+  switch (kind) {
+    case engine::DpAggregateKind::kCount:
+      return dp::AggregationType::kCount;
+    case engine::DpAggregateKind::kCountDistinct:
+      return dp::AggregationType::kCountDistinct;
+    case engine::DpAggregateKind::kSum:
+      return dp::AggregationType::kSum;
+    case engine::DpAggregateKind::kAvg:
+      return dp::AggregationType::kAvg;
+    case engine::DpAggregateKind::kStddevSamp:
+    case engine::DpAggregateKind::kStddevPop:
+      return dp::AggregationType::kStddev;
+  }
+  return dp::AggregationType::kCount;
+}
+
+std::string TypeName(dp::AggregationType type) {
+  switch (type) {
+    case dp::AggregationType::kAvg:
+      return "AVG";
+    case dp::AggregationType::kCount:
+      return "COUNT";
+    case dp::AggregationType::kCountDistinct:
+      return "COUNT_DISTINCT";
+    case dp::AggregationType::kSum:
+      return "SUM";
+    case dp::AggregationType::kStddev:
+      return "STDDEV";
+  }
+  return "COUNT";
+}
+
+// The engine's view of the noise: dp::QueryMechanism.
+class Mechanism final : public engine::DpMechanism {
+ public:
+  explicit Mechanism(dp::QueryMechanism mechanism) : m_(std::move(mechanism)) {}
+
+  absl::StatusOr<int> ChooseRowExponent(const std::vector<int64_t>& users_by_rows) override {
+    return m_.ChooseRowExponent(users_by_rows);
+  }
+  absl::StatusOr<int> ChooseGroupExponent(const std::vector<int64_t>& users_by_groups) override {
+    return m_.ChooseGroupExponent(users_by_groups);
+  }
+  absl::StatusOr<int> ChooseValueExponent(int value, const std::vector<int64_t>& users_by_magnitude) override {
+    return m_.ChooseValueExponent(value, users_by_magnitude, engine::kDpMinValueExponent);
+  }
+  absl::StatusOr<std::vector<std::optional<std::vector<std::optional<double>>>>> Release(
+      const std::vector<engine::DpGroup>& groups) override {
+    std::vector<dp::GroupTruth> truths;
+    truths.reserve(groups.size());
+    for (const engine::DpGroup& g : groups) {
+      dp::GroupTruth t{.users = g.users, .aggregates = {}};
+      for (const engine::DpAggregateTruth& a : g.aggregates) t.aggregates.push_back({a.count, a.sum, a.sum_squares});
+      truths.push_back(std::move(t));
+    }
+    return m_.Release(truths);
+  }
+
+ private:
+  dp::QueryMechanism m_;
+};
+
+absl::StatusOr<dp::QueryMechanism> MechanismFor(const engine::DpQuery& q, dp::NoiseSource* noise, int n) {
+  std::vector<dp::QueryAggregate> aggregates;
+  for (const engine::DpAggregate& a : q.aggregates) {
+    aggregates.push_back({.type = TypeOf(a.kind),
+                          .counts_users = a.counts_users,
+                          .population = a.kind == engine::DpAggregateKind::kStddevPop,
+                          .value = a.value});
+  }
+  return dp::QueryMechanism::Create(noise, n, std::move(aggregates), static_cast<int>(q.values.size()),
+                                    q.key_count > 0, engine::kDpGridBits);
 }
 
 }  // namespace
@@ -164,6 +242,20 @@ absl::StatusOr<ProtectedQueryEngine::Plan> ProtectedQueryEngine::MakePlan(
   ASSIGN_OR_RETURN(engine::ResolvedQuery resolved,
                    engine_->Resolve(request.sql, plan.schemas, plan.parameters));
   ASSIGN_OR_RETURN(plan.decision, querypolicy::CheckQuery(resolved, policy));
+  if (!plan.decision.differential_privacy.empty()) {
+    if (request.users_noise_per_query <= 0) {
+      return absl::InvalidArgumentError(
+          StrCat("table \"", plan.decision.differential_privacy[0].table,
+                 "\" has differential privacy turned on, and the collaboration has no privacy budget "
+                 "template; a member creates one with create-privacy-budget-template"));
+    }
+    for (const querypolicy::DpColumn& c : plan.decision.differential_privacy) {
+      plan.dp_tables.push_back({c.table, c.user_id_column});
+    }
+    ASSIGN_OR_RETURN(plan.dp, engine_->AnalyzeDp(request.sql, plan.schemas, plan.parameters, plan.dp_tables));
+    RETURN_IF_ERROR(querypolicy::CheckDifferentialPrivacy(plan.dp->rows, plan.decision.differential_privacy,
+                                                          request.sql));
+  }
   return plan;
 }
 
@@ -186,6 +278,11 @@ absl::StatusOr<cleanrooms::QueryCheck> ProtectedQueryEngine::Check(
   cleanrooms::QueryCheck check;
   check.tables = plan.decision.tables;
   check.rule_type = std::string(rules::RuleTypeName(plan.decision.rule_type));
+  if (plan.dp) {
+    for (const engine::DpAggregate& a : plan.dp->aggregates) {
+      check.privacy_budget_units += dp::CostUnits(TypeOf(a.kind));
+    }
+  }
   return check;
 }
 
@@ -284,17 +381,45 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
   }
   execute.output_url = grant->Url(output_name);
   execute.output_format = format;
-  absl::StatusOr<engine::ExecuteResult> result = engine_->Execute(
-      execute, [&cancel](std::function<void()> interrupt) { cancel.OnCancel(std::move(interrupt)); });
-  grant.reset();
-  if (!result.ok()) {
-    ::unlink(spool.c_str());
-    return result.status();
-  }
-
+  auto on_start = [&cancel](std::function<void()> interrupt) { cancel.OnCancel(std::move(interrupt)); };
   cleanrooms::QueryOutcome outcome;
   outcome.tables = plan.decision.tables;
-  outcome.rows = result->row_count;
+  if (plan.dp) {
+    absl::StatusOr<dp::QueryMechanism> made = MechanismFor(*plan.dp, &noise_, request.users_noise_per_query);
+    absl::StatusOr<engine::DpRun> run = absl::InternalError("no mechanism");
+    if (made.ok()) {
+      Mechanism mechanism(*std::move(made));
+      run = engine_->ExecuteDp(execute, plan.dp_tables, mechanism, on_start);
+    } else {
+      run = made.status();
+    }
+    grant.reset();
+    if (!run.ok()) {
+      ::unlink(spool.c_str());
+      return run.status();
+    }
+    outcome.rows = run->row_count;
+    for (const engine::DpAggregate& a : plan.dp->aggregates) {
+      cleanrooms::SensitivityParameters p;
+      p.aggregation_type = TypeName(TypeOf(a.kind));
+      p.aggregation_expression = a.expression;
+      p.user_contribution_limit = int64_t{1} << run->row_exponent;
+      if (a.value >= 0) {
+        double bound = std::ldexp(1.0, run->value_exponents[a.value]);
+        p.min_column_value = -bound;
+        p.max_column_value = bound;
+      }
+      outcome.sensitivity.push_back(std::move(p));
+    }
+  } else {
+    absl::StatusOr<engine::ExecuteResult> result = engine_->Execute(execute, on_start);
+    grant.reset();
+    if (!result.ok()) {
+      ::unlink(spool.c_str());
+      return result.status();
+    }
+    outcome.rows = result->row_count;
+  }
   for (const cleanrooms::ResultDestination& d : request.destinations) {
     absl::StatusOr<s3::Bucket> bucket = DestinationBucket(d);
     std::string folder = ResultKeyPrefix(d, request.query_id);

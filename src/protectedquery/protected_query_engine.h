@@ -13,11 +13,13 @@
 #ifndef CLEANROOM_PROTECTEDQUERY_PROTECTED_QUERY_ENGINE_H_
 #define CLEANROOM_PROTECTEDQUERY_PROTECTED_QUERY_ENGINE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "cleanrooms/query_runner.h"
+#include "dp/noise_source.h"
 #include "engine/engine.h"
 #include "glue/catalog.h"
 #include "iam/role_authorizer.h"
@@ -54,6 +56,8 @@ class ProtectedQueryEngine final : public cleanrooms::ProtectedQueryRunner {
     querypolicy::PolicyDecision decision;
     std::vector<engine::TableSchema> schemas;       // every table the SQL may name
     std::vector<engine::SqlParameter> parameters;
+    std::optional<engine::DpQuery> dp;  // differential privacy queries
+    std::vector<engine::DpTable> dp_tables;
   };
   absl::StatusOr<Plan> MakePlan(const cleanrooms::ProtectedQueryRequest& request);
   // The destination's bucket, which must exist and belong to the destination's account.
@@ -65,6 +69,7 @@ class ProtectedQueryEngine final : public cleanrooms::ProtectedQueryRunner {
   s3::S3Metadata* metadata_;
   s3::BlobStore* blobs_;
   std::string spool_dir_;
+  dp::NoiseSource noise_;  // the operating system's CSPRNG
 };
 
 }  // namespace cleanroom::protectedquery

@@ -712,12 +712,6 @@ class Checker {
     for (size_t i = 0; i < scans_.size(); ++i) {
       const rules::CustomRule& rule = Custom(static_cast<int>(i));
       const std::string& table = scans_[i].table;
-      if (rule.differential_privacy_column) {
-        return refuse_(table,
-                       "the rule turns on differential privacy, and differential privacy queries "
-                       "are not supported yet",
-                       std::nullopt);
-      }
       if (request_.analysis_template_arn) {
         if (!rule.AllowsAnalysisTemplate(*request_.analysis_template_arn)) {
           return refuse_(table,
@@ -840,6 +834,14 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
       if (first_refusal.ok()) first_refusal = status;
       continue;
     }
+    if (type == RuleType::kCustom) {
+      for (const std::string& name : read) {
+        const auto& custom = std::get<rules::CustomRule>(*RuleOfType(*by_name[name], type));
+        if (custom.differential_privacy_column) {
+          decision.differential_privacy.push_back({name, *custom.differential_privacy_column});
+        }
+      }
+    }
     for (const std::string& name : read) {
       const PolicyTable& table = *by_name[name];
       const rules::AssociationRule* rule = AssociationRuleOfType(table, type);
@@ -858,6 +860,145 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     return decision;
   }
   return first_refusal;
+}
+
+namespace {
+
+// Differential privacy checks on the rows a DP query aggregates (see CheckDifferentialPrivacy).
+class DpChecker {
+ public:
+  DpChecker(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables, const std::string& sql)
+      : rows_(rows), sql_(sql) {
+    for (const DpColumn& t : tables) columns_[ToLower(t.table)] = ToLower(t.user_id_column);
+  }
+
+  absl::Status Check() {
+    for (const engine::Join& join : rows_.joins) RETURN_IF_ERROR(CheckJoin(join));
+    for (const engine::AggregationStep& step : rows_.aggregation_steps) {
+      const engine::Scan* dp = FirstProtected(step.scans);
+      if (dp == nullptr) continue;
+      bool keyed = std::any_of(step.keys.begin(), step.keys.end(), [&](const Expr& k) { return IsUserId(k); });
+      if (!keyed) {
+        Position at = step.keys.empty() ? std::nullopt : step.keys[0].position;
+        return Refuse(dp->table,
+                      StrCat("a CTE or subquery that aggregates rows of table \"", dp->table,
+                             "\" must GROUP BY its user identifier column ", columns_[dp->table],
+                             ", so that its rows stay user-level"),
+                      at);
+      }
+    }
+    for (const auto& out : rows_.outputs) RETURN_IF_ERROR(CheckWindows(out.expr));
+    for (const Expr& e : rows_.filters) RETURN_IF_ERROR(CheckWindows(e));
+    for (const Expr& e : rows_.group_keys) RETURN_IF_ERROR(CheckWindows(e));
+    for (const engine::Join& join : rows_.joins) {
+      for (const Expr& e : join.conditions) RETURN_IF_ERROR(CheckWindows(e));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  using Expr = engine::Expr;
+  using Position = engine::Position;
+
+  absl::Status Refuse(const std::string& table, const std::string& message, Position at) {
+    std::string text = StrCat("CUSTOM analysis rule of table \"", table, "\" (differential privacy): ", message);
+    if (at) text += StrCat(" (", DescribeOffset(sql_, *at), ")");
+    return absl::InvalidArgumentError(text);
+  }
+
+  bool IsProtected(int scan) const {
+    return scan >= 0 && scan < static_cast<int>(rows_.scans.size()) && columns_.count(rows_.scans[scan].table);
+  }
+  const engine::Scan* FirstProtected(const std::vector<int>& scans) const {
+    for (int s : scans) {
+      if (IsProtected(s)) return &rows_.scans[s];
+    }
+    return nullptr;
+  }
+  bool IsUserId(const Expr& e) const {
+    if (e.kind == Expr::Kind::kSetOperation) {
+      return !e.children.empty() &&
+             std::all_of(e.children.begin(), e.children.end(), [&](const Expr& c) { return IsUserId(c); });
+    }
+    return e.kind == Expr::Kind::kColumn && IsProtected(e.scan) &&
+           ToLower(e.name) == columns_.at(rows_.scans[e.scan].table);
+  }
+  bool UserIdOf(const Expr& e, const std::vector<int>& side) const {
+    if (!IsUserId(e)) return false;
+    std::vector<int> used;
+    Scans(e, &used);
+    return std::all_of(used.begin(), used.end(),
+                       [&](int s) { return std::find(side.begin(), side.end(), s) != side.end(); });
+  }
+  static void Scans(const Expr& e, std::vector<int>* out) {
+    if (e.kind == Expr::Kind::kColumn) out->push_back(e.scan);
+    for (const Expr& c : e.children) Scans(c, out);
+    for (const Expr& c : e.modifiers) Scans(c, out);
+  }
+  bool ReadsProtected(const Expr& e) const {
+    std::vector<int> used;
+    Scans(e, &used);
+    return std::any_of(used.begin(), used.end(), [&](int s) { return IsProtected(s); });
+  }
+
+  absl::Status CheckJoin(const engine::Join& join) {
+    const engine::Scan* right = FirstProtected(join.right_scans);
+    if (join.for_subquery) {
+      if (right == nullptr) return absl::OkStatus();
+      return Refuse(right->table,
+                    "subqueries that read a protected table are supported only in FROM (as CTEs or "
+                    "derived tables), not in expressions such as IN (SELECT ...) or EXISTS",
+                    join.conditions.empty() ? std::nullopt : join.conditions[0].position);
+    }
+    const engine::Scan* left = FirstProtected(join.left_scans);
+    if (left == nullptr || right == nullptr) return absl::OkStatus();
+    for (const Expr& c : join.conditions) {
+      if (c.kind != Expr::Kind::kComparison || c.name != "=" || c.children.size() != 2) continue;
+      const Expr& a = c.children[0];
+      const Expr& b = c.children[1];
+      if ((UserIdOf(a, join.left_scans) && UserIdOf(b, join.right_scans)) ||
+          (UserIdOf(a, join.right_scans) && UserIdOf(b, join.left_scans))) {
+        return absl::OkStatus();
+      }
+    }
+    return Refuse(right->table,
+                  StrCat("protected tables can be joined with each other only by equality of their user "
+                         "identifier columns (e.g. ON ", left->table, ".", columns_[left->table], " = ",
+                         right->table, ".", columns_[right->table], ")"),
+                  join.conditions.empty() ? std::nullopt : join.conditions[0].position);
+  }
+
+  absl::Status CheckWindows(const Expr& e) {
+    if (e.kind == Expr::Kind::kWindow && ReadsProtected(e)) {
+      bool partitioned = false;
+      for (int i = 0; i < e.partitions && i < static_cast<int>(e.modifiers.size()); ++i) {
+        partitioned |= IsUserId(e.modifiers[i]);
+      }
+      if (!partitioned) {
+        std::vector<int> used;
+        Scans(e, &used);
+        const engine::Scan* dp = FirstProtected(used);
+        return Refuse(dp->table,
+                      StrCat("window functions over a protected table must PARTITION BY its user "
+                             "identifier column ", columns_[dp->table]),
+                      e.position);
+      }
+    }
+    for (const Expr& c : e.children) RETURN_IF_ERROR(CheckWindows(c));
+    for (const Expr& c : e.modifiers) RETURN_IF_ERROR(CheckWindows(c));
+    return absl::OkStatus();
+  }
+
+  const engine::ResolvedQuery& rows_;
+  const std::string& sql_;
+  std::map<std::string, std::string> columns_;  // protected table -> user identifier (lower case)
+};
+
+}  // namespace
+
+absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables,
+                                      const std::string& sql) {
+  return DpChecker(rows, tables, sql).Check();
 }
 
 }  // namespace cleanroom::querypolicy

@@ -52,16 +52,38 @@ struct OutputConstraint {
   bool operator==(const OutputConstraint&) const = default;
 };
 
+// A table read with differential privacy on, and its user identifier column.
+struct DpColumn {
+  std::string table;  // lower case
+  std::string user_id_column;
+  bool operator==(const DpColumn&) const = default;
+};
+
 struct PolicyDecision {
   rules::RuleType rule_type = rules::RuleType::kAggregation;
   std::vector<std::string> tables;  // the tables read, lower case, sorted, unique
   std::vector<OutputConstraint> output_constraints;
+  // CUSTOM: the tables read whose rule turns on differential privacy. When not empty the query
+  // must also pass engine::Engine::AnalyzeDp and CheckDifferentialPrivacy, and runs with noise.
+  std::vector<DpColumn> differential_privacy;
 };
 
 // Decides whether `query` may run under the rules of the tables it reads and deliver results
 // to the request's receivers.
 absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query,
                                           const PolicyRequest& request);
+
+// The rules AWS sets for the rows a differentially private query aggregates, checked on
+// `rows` (engine::DpQuery::rows: its final FROM and WHERE, resolved) for the protected `tables`:
+//  - protected tables join each other only by equality of their user identifier columns (no
+//    CROSS JOIN, no other condition alone);
+//  - subqueries that read a protected table appear only in FROM, never in expressions;
+//  - a CTE or subquery that aggregates a protected table groups by its user identifier;
+//  - window functions over a protected table PARTITION BY its user identifier.
+// kInvalidArgument naming the table, the rule and the position otherwise. (The final SELECT's
+// own shape is checked by AnalyzeDp.)
+absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables,
+                                      const std::string& sql);
 
 }  // namespace cleanroom::querypolicy
 

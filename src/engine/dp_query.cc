@@ -1,0 +1,640 @@
+// Engine::AnalyzeDp and Engine::ExecuteDp (dp_query.h): the final SELECT of a differentially
+// private query taken apart on DuckDB's parse tree, and run as a sequence of statements over a
+// private temporary table of user-level rows.
+#include "engine/dp_query.h"
+
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "common/sql_text.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "duckdb.hpp"
+#include "duckdb/main/appender.hpp"
+#include "duckdb/main/client_context.hpp"
+#include "duckdb/parser/expression/list.hpp"
+#include "duckdb/parser/parsed_data/copy_info.hpp"
+#include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/query_node/list.hpp"
+#include "duckdb/parser/statement/copy_statement.hpp"
+#include "duckdb/parser/statement/create_statement.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/list.hpp"
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+
+namespace cleanroom::engine {
+namespace {
+
+using duckdb::make_uniq;
+using duckdb::ParsedExpression;
+using duckdb::unique_ptr;
+using ExprPtr = unique_ptr<ParsedExpression>;
+
+constexpr char kPrefix[] = "differential privacy: ";
+
+absl::Status Refuse(const std::string& sql, const duckdb::optional_idx& at, const std::string& message) {
+  if (at.IsValid()) {
+    return absl::InvalidArgumentError(
+        StrCat(kPrefix, message, " (", DescribeOffset(sql, static_cast<size_t>(at.GetIndex())), ")"));
+  }
+  return absl::InvalidArgumentError(StrCat(kPrefix, message));
+}
+
+const std::map<std::string, DpAggregateKind>& AllowedAggregates() {
+  static const auto* names = new std::map<std::string, DpAggregateKind>{
+      {"count", DpAggregateKind::kCount},          {"count_star", DpAggregateKind::kCount},
+      {"sum", DpAggregateKind::kSum},              {"avg", DpAggregateKind::kAvg},
+      {"mean", DpAggregateKind::kAvg},             {"stddev", DpAggregateKind::kStddevSamp},
+      {"stddev_samp", DpAggregateKind::kStddevSamp}, {"stddev_pop", DpAggregateKind::kStddevPop}};
+  return *names;
+}
+
+ExprPtr WithoutAlias(const ParsedExpression& e) {
+  ExprPtr copy = e.Copy();
+  copy->alias.clear();
+  return copy;
+}
+
+bool SameExpression(const ParsedExpression& a, const ParsedExpression& b) {
+  ExprPtr x = WithoutAlias(a), y = WithoutAlias(b);
+  return ParsedExpression::Equals(x, y);
+}
+
+// The names the FROM clause binds (tables, aliases of tables and subqueries), through joins.
+void Bindings(const duckdb::TableRef& ref, std::vector<std::string>* out) {
+  using T = duckdb::TableReferenceType;
+  if (ref.type == T::JOIN) {
+    const auto& join = ref.Cast<duckdb::JoinRef>();
+    Bindings(*join.left, out);
+    Bindings(*join.right, out);
+  } else if (ref.type == T::BASE_TABLE) {
+    const auto& base = ref.Cast<duckdb::BaseTableRef>();
+    out->push_back(base.alias.empty() ? base.table_name : base.alias);
+  } else if (!ref.alias.empty()) {
+    out->push_back(ref.alias);
+  }
+}
+
+// True if `e` is the user identifier of a protected table: its column, or a set operation
+// whose every input is one.
+bool IsUserId(const Expr& e, const std::vector<Scan>& scans, const std::vector<DpTable>& dp_tables) {
+  if (e.kind == Expr::Kind::kSetOperation) {
+    if (e.children.empty()) return false;
+    for (const Expr& c : e.children) {
+      if (!IsUserId(c, scans, dp_tables)) return false;
+    }
+    return true;
+  }
+  if (e.kind != Expr::Kind::kColumn || e.scan < 0 || e.scan >= static_cast<int>(scans.size())) return false;
+  for (const DpTable& t : dp_tables) {
+    if (ToLower(t.table) == ToLower(scans[e.scan].table) && ToLower(t.user_id_column) == ToLower(e.name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The final SELECT of a DP query taken apart, with the parse tree pieces ExecuteDp needs.
+struct Analysis {
+  DpQuery query;
+  unique_ptr<duckdb::SQLStatement> statement;  // as parsed, parameters substituted
+  std::vector<ExprPtr> keys;
+  std::vector<ExprPtr> values;   // SUM / AVG / STDDEV arguments
+  std::vector<ExprPtr> counted;  // per aggregate: COUNT(x) / COUNT(DISTINCT x) argument, else null
+  ExprPtr user_id;
+  // ORDER BY and LIMIT of the final SELECT, rewritten to name the output columns __o<i>.
+  std::vector<unique_ptr<duckdb::ResultModifier>> modifiers;
+};
+
+// The final SELECT of `statement`, below its CTEs; nullptr if it ends in something else.
+duckdb::SelectNode* FinalSelectOrNull(duckdb::SQLStatement& statement) {
+  duckdb::QueryNode* root = statement.Cast<duckdb::SelectStatement>().node.get();
+  while (root->type == duckdb::QueryNodeType::CTE_NODE) root = root->Cast<duckdb::CTENode>().child.get();
+  return root->type == duckdb::QueryNodeType::SELECT_NODE ? &root->Cast<duckdb::SelectNode>() : nullptr;
+}
+
+duckdb::SelectNode& FinalSelect(duckdb::SQLStatement& statement) { return *FinalSelectOrNull(statement); }
+
+// `statement` selecting only `item` from the final SELECT's FROM and WHERE, resolved; nullopt if
+// it does not bind (e.g. a candidate column that does not exist).
+std::optional<ResolvedQuery> Probe(duckdb::DuckDB& db, const std::string& sql, const duckdb::SQLStatement& statement,
+                                   const ParsedExpression& item, const std::vector<TableSchema>& tables) {
+  ParsedQuery probe;
+  probe.statement = statement.Copy();
+  auto& node = FinalSelect(*probe.statement);
+  node.select_list.clear();
+  node.select_list.push_back(WithoutAlias(item));
+  node.groups.group_expressions.clear();
+  node.groups.grouping_sets.clear();
+  node.having = nullptr;
+  node.modifiers.clear();
+  node.aggregate_handling = duckdb::AggregateHandling::STANDARD_HANDLING;
+  absl::StatusOr<ResolvedQuery> resolved = ResolveParsed(db, sql, std::move(probe), tables);
+  if (!resolved.ok() || resolved->outputs.size() != 1) return std::nullopt;
+  return *std::move(resolved);
+}
+
+absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, const std::vector<TableSchema>& tables,
+                                 const std::vector<SqlParameter>& parameters,
+                                 const std::vector<DpTable>& dp_tables) {
+  ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQuery(sql, tables, parameters));
+  Analysis a;
+  if (parsed.syntax.subquery_expressions > 0) {
+    return Refuse(sql, {},
+                  "subqueries in expressions (IN (SELECT ...), EXISTS, scalar subqueries) are not "
+                  "supported; subqueries that read a protected table may appear only in FROM, as "
+                  "CTEs or derived tables");
+  }
+  a.statement = std::move(parsed.statement);
+  if (FinalSelectOrNull(*a.statement) == nullptr) {
+    return Refuse(sql, {},
+                  "the query must end in one SELECT that aggregates; set operations (UNION, EXCEPT, "
+                  "INTERSECT) may be used only inside CTEs");
+  }
+  auto& node = FinalSelect(*a.statement);
+  if (!node.from_table) return Refuse(sql, {}, "the final SELECT must read a table");
+  if (node.having) {
+    return Refuse(sql, node.having->query_location,
+                  "HAVING is not supported: groups are released by the noise mechanism, which drops "
+                  "those with too few users");
+  }
+  if (node.qualify) return Refuse(sql, node.qualify->query_location, "QUALIFY is not supported in the final SELECT");
+  if (node.sample) return Refuse(sql, {}, "sampling (USING SAMPLE, TABLESAMPLE) is not supported in the final SELECT");
+  if (node.aggregate_handling == duckdb::AggregateHandling::FORCE_AGGREGATES) {
+    return Refuse(sql, {}, "GROUP BY ALL is not supported: list the GROUP BY columns");
+  }
+  if (node.groups.grouping_sets.size() > 1) {
+    return Refuse(sql, {}, "GROUPING SETS, ROLLUP and CUBE are not supported: use one GROUP BY");
+  }
+
+  // GROUP BY keys, with `GROUP BY 1` and aliases replaced by what they name.
+  for (const ExprPtr& g : node.groups.group_expressions) {
+    const ParsedExpression* key = g.get();
+    if (g->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT) {
+      const auto& value = g->Cast<duckdb::ConstantExpression>().value;
+      int64_t index = value.type().IsIntegral() ? value.GetValue<int64_t>() : 0;
+      if (index < 1 || index > static_cast<int64_t>(node.select_list.size())) {
+        return Refuse(sql, g->query_location, "GROUP BY must name columns or expressions");
+      }
+      key = node.select_list[index - 1].get();
+    } else if (g->GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF) {
+      const auto& ref = g->Cast<duckdb::ColumnRefExpression>();
+      if (!ref.IsQualified()) {
+        for (const ExprPtr& item : node.select_list) {
+          if (!item->alias.empty() && ToLower(item->alias) == ToLower(ref.GetColumnName()) &&
+              item->GetExpressionClass() != duckdb::ExpressionClass::COLUMN_REF) {
+            key = item.get();
+          }
+        }
+      }
+    }
+    a.keys.push_back(WithoutAlias(*key));
+  }
+  a.query.key_count = static_cast<int>(a.keys.size());
+
+  // The result's column names, as DuckDB names them.
+  ParsedQuery whole;
+  whole.statement = a.statement->Copy();
+  ASSIGN_OR_RETURN(ResolvedQuery resolved, ResolveParsed(db, sql, std::move(whole), tables));
+  if (resolved.outputs.size() != node.select_list.size()) {
+    return Refuse(sql, {}, "`*` is not supported in the final SELECT: name its columns");
+  }
+
+  // The user identifier: a column of the final FROM that is a protected table's user identifier.
+  std::vector<std::string> bindings;
+  Bindings(*node.from_table, &bindings);
+  std::vector<ExprPtr> candidates;
+  std::set<std::string> user_columns;
+  for (const DpTable& t : dp_tables) user_columns.insert(t.user_id_column);
+  for (const std::string& column : user_columns) {
+    for (const std::string& binding : bindings) {
+      candidates.push_back(make_uniq<duckdb::ColumnRefExpression>(column, binding));
+    }
+    candidates.push_back(make_uniq<duckdb::ColumnRefExpression>(column));
+  }
+  for (ExprPtr& candidate : candidates) {
+    std::optional<ResolvedQuery> probe = Probe(db, sql, *a.statement, *candidate, tables);
+    if (probe && IsUserId(probe->outputs[0].expr, probe->scans, dp_tables)) {
+      a.user_id = std::move(candidate);
+      a.query.rows = *std::move(probe);
+      break;
+    }
+  }
+  if (!a.user_id) {
+    std::string which;
+    for (const DpTable& t : dp_tables) {
+      if (!which.empty()) which += ", ";
+      which += StrCat("\"", t.table, "\" (", t.user_id_column, ")");
+    }
+    return Refuse(sql, {},
+                  StrCat("the final SELECT must aggregate user-level rows: its FROM must keep the user "
+                         "identifier column of the protected tables ", which,
+                         ", so select that column in every CTE and subquery it reads"));
+  }
+  a.query.user_id = a.user_id->ToString();
+
+  // The outputs: GROUP BY keys and allowed aggregates.
+  const auto& allowed = AllowedAggregates();
+  for (size_t i = 0; i < node.select_list.size(); ++i) {
+    const ParsedExpression& item = *node.select_list[i];
+    DpOutput out;
+    out.name = resolved.outputs[i].name;
+    bool found = false;
+    for (size_t k = 0; k < a.keys.size(); ++k) {
+      if (SameExpression(item, *a.keys[k])) {
+        out.is_key = true;
+        out.index = static_cast<int>(k);
+        found = true;
+        break;
+      }
+    }
+    if (!found && item.GetExpressionClass() == duckdb::ExpressionClass::FUNCTION) {
+      const auto& f = item.Cast<duckdb::FunctionExpression>();
+      auto kind = allowed.find(ToLower(f.function_name));
+      if (kind != allowed.end() && !f.is_operator && f.schema.empty()) {
+        if (f.filter || (f.order_bys && !f.order_bys->orders.empty()) || f.export_state) {
+          return Refuse(sql, item.query_location,
+                        StrCat("FILTER and ORDER BY inside ", f.function_name, " are not supported"));
+        }
+        DpAggregate agg;
+        agg.kind = kind->second;
+        agg.expression = WithoutAlias(item)->ToString();
+        bool is_count = agg.kind == DpAggregateKind::kCount;
+        if (f.distinct && is_count) agg.kind = DpAggregateKind::kCountDistinct;
+        if (f.distinct && !is_count) {
+          return Refuse(sql, item.query_location,
+                        StrCat(f.function_name, "(DISTINCT ...) is not supported; only COUNT may be DISTINCT"));
+        }
+        if (is_count && f.children.empty()) {
+          if (f.distinct) return Refuse(sql, item.query_location, "COUNT(DISTINCT *) is not supported");
+          agg.counts_rows = true;
+          a.counted.push_back(nullptr);
+        } else if (f.children.size() != 1) {
+          return Refuse(sql, item.query_location, StrCat(f.function_name, " takes one argument here"));
+        } else if (is_count) {
+          std::optional<ResolvedQuery> probe = Probe(db, sql, *a.statement, *f.children[0], tables);
+          agg.counts_users = f.distinct && probe && IsUserId(probe->outputs[0].expr, probe->scans, dp_tables);
+          a.counted.push_back(f.children[0]->Copy());
+        } else {
+          std::string rendered = WithoutAlias(*f.children[0])->ToString();
+          auto at = std::find(a.query.values.begin(), a.query.values.end(), rendered);
+          if (at == a.query.values.end()) {
+            a.query.values.push_back(rendered);
+            a.values.push_back(WithoutAlias(*f.children[0]));
+            at = a.query.values.end() - 1;
+          }
+          agg.value = static_cast<int>(at - a.query.values.begin());
+          a.counted.push_back(nullptr);
+        }
+        out.index = static_cast<int>(a.query.aggregates.size());
+        a.query.aggregates.push_back(std::move(agg));
+        found = true;
+      }
+    }
+    if (!found) {
+      std::string what = item.GetExpressionClass() == duckdb::ExpressionClass::STAR
+                             ? std::string("`*`")
+                             : StrCat("output column ", out.name);
+      return Refuse(sql, item.query_location,
+                    StrCat(what,
+                           " is neither a GROUP BY key nor one of the aggregates differential privacy "
+                           "allows in the final SELECT: COUNT, COUNT(DISTINCT ...), SUM, AVG and STDDEV, "
+                           "each directly over a column or expression"));
+    }
+    a.query.outputs.push_back(std::move(out));
+  }
+  if (a.query.aggregates.empty()) {
+    return Refuse(sql, {},
+                  "the final SELECT must aggregate (COUNT, COUNT(DISTINCT ...), SUM, AVG or STDDEV): "
+                  "rows of protected tables are never listed");
+  }
+
+  // ORDER BY and LIMIT, over the output columns.
+  for (const auto& m : node.modifiers) {
+    using M = duckdb::ResultModifierType;
+    if (m->type == M::DISTINCT_MODIFIER) return Refuse(sql, {}, "SELECT DISTINCT is not supported in the final SELECT");
+    if (m->type == M::LIMIT_PERCENT_MODIFIER) return Refuse(sql, {}, "LIMIT ... PERCENT is not supported");
+    auto copy = m->Copy();
+    if (m->type == M::LIMIT_MODIFIER) {
+      auto& limit = copy->Cast<duckdb::LimitModifier>();
+      for (ExprPtr* e : {&limit.limit, &limit.offset}) {
+        if (*e && (*e)->GetExpressionClass() != duckdb::ExpressionClass::CONSTANT) {
+          return Refuse(sql, (*e)->query_location, "LIMIT and OFFSET must be numbers");
+        }
+      }
+    } else if (m->type == M::ORDER_MODIFIER) {
+      for (auto& order : copy->Cast<duckdb::OrderModifier>().orders) {
+        ExprPtr& e = order.expression;
+        if (e->GetExpressionClass() == duckdb::ExpressionClass::CONSTANT) continue;  // ORDER BY 2
+        int column = -1;
+        for (size_t i = 0; i < node.select_list.size() && column < 0; ++i) {
+          if (SameExpression(*e, *node.select_list[i])) column = static_cast<int>(i);
+        }
+        if (column < 0 && e->GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF &&
+            !e->Cast<duckdb::ColumnRefExpression>().IsQualified()) {
+          std::string name = ToLower(e->Cast<duckdb::ColumnRefExpression>().GetColumnName());
+          for (size_t i = 0; i < a.query.outputs.size() && column < 0; ++i) {
+            if (ToLower(a.query.outputs[i].name) == name) column = static_cast<int>(i);
+          }
+        }
+        if (column < 0) {
+          return Refuse(sql, e->query_location,
+                        "ORDER BY must name output columns (by name, position or the same expression)");
+        }
+        e = make_uniq<duckdb::ColumnRefExpression>(StrCat("__o", column));
+      }
+    }
+    a.modifiers.push_back(std::move(copy));
+  }
+  return a;
+}
+
+ExprPtr Try(ExprPtr e) {
+  return make_uniq<duckdb::OperatorExpression>(duckdb::ExpressionType::OPERATOR_TRY, std::move(e));
+}
+
+ExprPtr Named(ExprPtr e, std::string alias) {
+  e->alias = std::move(alias);
+  return e;
+}
+
+// A double as an exact SQL literal (the shortest text that reads back as the same double).
+std::string DoubleLiteral(double v) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  (void)ec;
+  return StrCat("CAST('", std::string(buf, end), "' AS DOUBLE)");
+}
+
+absl::int128 ToInt128(const duckdb::Value& v) {
+  if (v.IsNull()) return 0;
+  duckdb::hugeint_t h = v.GetValue<duckdb::hugeint_t>();
+  return absl::MakeInt128(h.upper, h.lower);
+}
+
+// Runs `sql` on `conn`; a failure is a RuntimeError (no data values).
+absl::StatusOr<duckdb::unique_ptr<duckdb::MaterializedQueryResult>> Run(duckdb::Connection& conn,
+                                                                        const std::string& sql) {
+  auto result = conn.Query(sql);
+  if (result->HasError()) return RuntimeError(result->GetErrorObject());
+  return result;
+}
+
+struct InterruptState {
+  std::mutex mu;
+  duckdb::ClientContext* context = nullptr;
+  bool interrupted = false;
+};
+
+}  // namespace
+
+absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql, const std::vector<TableSchema>& tables,
+                                          const std::vector<SqlParameter>& parameters,
+                                          const std::vector<DpTable>& dp_tables) {
+  try {
+    ASSIGN_OR_RETURN(Analysis a, Analyze(*impl_->db, sql, tables, parameters, dp_tables));
+    return std::move(a.query);
+  } catch (const std::exception& e) {
+    duckdb::ErrorData error(e);
+    return absl::InvalidArgumentError(StrCat("the query cannot be bound: ", error.RawMessage()));
+  }
+}
+
+absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std::vector<DpTable>& dp_tables,
+                                        DpMechanism& mechanism,
+                                        const std::function<void(std::function<void()>)>& on_start) {
+  std::vector<TableSchema> schemas;
+  for (const TableSource& t : request.tables) schemas.push_back(t.schema);
+  auto state = std::make_shared<InterruptState>();
+  if (on_start) {
+    on_start([state]() {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->interrupted = true;
+      if (state->context) state->context->Interrupt();
+    });
+  }
+  DpRun run;
+  try {
+    ASSIGN_OR_RETURN(Analysis a, Analyze(*impl_->db, request.sql, schemas, request.parameters, dp_tables));
+    const DpQuery& q = a.query;
+    duckdb::Connection conn(*impl_->db);
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (state->interrupted) return absl::CancelledError("the query was cancelled");
+      state->context = conn.context.get();
+    }
+    struct Detach {
+      InterruptState* s;
+      ~Detach() {
+        std::lock_guard<std::mutex> lock(s->mu);
+        s->context = nullptr;
+      }
+    } detach{state.get()};
+    auto cancelled = [&]() -> bool {
+      std::lock_guard<std::mutex> lock(state->mu);
+      return state->interrupted;
+    };
+    for (const TableSource& source : request.tables) {
+      ASSIGN_OR_RETURN(std::string view, ViewSql(source));
+      auto created = conn.Query(view);
+      if (created->HasError()) {
+        return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
+      }
+    }
+
+    // 1. User-level rows: __u, __k<i>, __v<j>, __c<a>.
+    auto rows = a.statement->Copy();
+    auto& node = FinalSelect(*rows);
+    node.select_list.clear();
+    node.select_list.push_back(Named(Try(a.user_id->Copy()), "__u"));
+    for (size_t i = 0; i < a.keys.size(); ++i) node.select_list.push_back(Named(Try(a.keys[i]->Copy()), StrCat("__k", i)));
+    for (size_t j = 0; j < a.values.size(); ++j) {
+      node.select_list.push_back(Named(
+          make_uniq<duckdb::CastExpression>(duckdb::LogicalType::DOUBLE, Try(a.values[j]->Copy()), /*try_cast=*/true),
+          StrCat("__v", j)));
+    }
+    for (size_t i = 0; i < a.counted.size(); ++i) {
+      if (a.counted[i]) node.select_list.push_back(Named(Try(a.counted[i]->Copy()), StrCat("__c", i)));
+    }
+    if (node.where_clause) node.where_clause = Try(std::move(node.where_clause));
+    node.groups.group_expressions.clear();
+    node.groups.grouping_sets.clear();
+    node.modifiers.clear();
+    node.aggregate_handling = duckdb::AggregateHandling::STANDARD_HANDLING;
+    auto create = make_uniq<duckdb::CreateStatement>();
+    auto info = make_uniq<duckdb::CreateTableInfo>(TEMP_CATALOG, DEFAULT_SCHEMA, "__dp_rows");
+    info->temporary = true;
+    info->query = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(std::move(rows));
+    create->info = std::move(info);
+    auto created = conn.context->Query(std::move(create), false);
+    if (created->HasError()) return RuntimeError(created->GetErrorObject());
+    if (cancelled()) return absl::CancelledError("the query was cancelled");
+
+    // 2. Bounds.
+    std::vector<int64_t> by_rows(kDpMaxRowExponent + 1, 0);
+    ASSIGN_OR_RETURN(auto hist, Run(conn, StrCat("SELECT CAST(least(", kDpMaxRowExponent,
+                                                 ", ceil(log2(n))) AS INTEGER), count(*) FROM (SELECT count(*) AS n "
+                                                 "FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u) GROUP BY ALL")));
+    for (duckdb::idx_t r = 0; r < hist->RowCount(); ++r) {
+      by_rows[hist->GetValue(0, r).GetValue<int32_t>()] = hist->GetValue(1, r).GetValue<int64_t>();
+    }
+    ASSIGN_OR_RETURN(run.row_exponent, mechanism.ChooseRowExponent(by_rows));
+    if (run.row_exponent < 0 || run.row_exponent > kDpMaxRowExponent) {
+      return absl::InternalError("the mechanism chose a row limit out of range");
+    }
+    std::string keys;
+    std::string same_keys;
+    for (size_t i = 0; i < a.keys.size(); ++i) {
+      keys += StrCat(i ? ", " : "", "__k", i);
+      same_keys += StrCat(" AND r.__k", i, " IS NOT DISTINCT FROM g.__k", i);
+    }
+    if (!keys.empty()) {
+      std::vector<int64_t> by_groups(kDpMaxRowExponent + 1, 0);
+      ASSIGN_OR_RETURN(auto ghist, Run(conn, StrCat("SELECT CAST(least(", kDpMaxRowExponent,
+                                                    ", ceil(log2(n))) AS INTEGER), count(*) FROM (SELECT count(*) AS n "
+                                                    "FROM (SELECT DISTINCT __u, ", keys,
+                                                    " FROM __dp_rows WHERE __u IS NOT NULL) GROUP BY __u) GROUP BY ALL")));
+      for (duckdb::idx_t r = 0; r < ghist->RowCount(); ++r) {
+        by_groups[ghist->GetValue(0, r).GetValue<int32_t>()] = ghist->GetValue(1, r).GetValue<int64_t>();
+      }
+      ASSIGN_OR_RETURN(run.group_exponent, mechanism.ChooseGroupExponent(by_groups));
+      if (run.group_exponent < 0 || run.group_exponent > run.row_exponent) {
+        return absl::InternalError("the mechanism chose a group limit out of range");
+      }
+    }
+    for (size_t j = 0; j < a.values.size(); ++j) {
+      std::string v = StrCat("(CASE WHEN isfinite(__v", j, ") THEN abs(__v", j, ") END)");
+      std::vector<int64_t> by_magnitude(kDpMaxValueExponent - kDpMinValueExponent + 1, 0);
+      ASSIGN_OR_RETURN(
+          auto mags,
+          Run(conn, StrCat("SELECT CAST(CASE WHEN m IS NULL OR m <= ", DoubleLiteral(std::ldexp(1.0, kDpMinValueExponent)),
+                           " THEN ", kDpMinValueExponent, " ELSE least(", kDpMaxValueExponent, ", ceil(log2(m))) END AS INTEGER), "
+                           "count(*) FROM (SELECT max(", v, ") AS m FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u) GROUP BY ALL")));
+      for (duckdb::idx_t r = 0; r < mags->RowCount(); ++r) {
+        by_magnitude[mags->GetValue(0, r).GetValue<int32_t>() - kDpMinValueExponent] = mags->GetValue(1, r).GetValue<int64_t>();
+      }
+      ASSIGN_OR_RETURN(int e, mechanism.ChooseValueExponent(static_cast<int>(j), by_magnitude));
+      if (e < kDpMinValueExponent || e > kDpMaxValueExponent) {
+        return absl::InternalError("the mechanism chose a value bound out of range");
+      }
+      run.value_exponents.push_back(e);
+    }
+    if (cancelled()) return absl::CancelledError("the query was cancelled");
+
+    // 3. Per-group statistics over each user's kept rows, values clamped and on the grid.
+    // Each user keeps at most 2^group_exponent groups, then at most 2^row_exponent rows in them.
+    std::string users_rows = "(SELECT * FROM __dp_rows WHERE __u IS NOT NULL)";
+    if (!keys.empty()) {
+      users_rows = StrCat("(SELECT r.* FROM __dp_rows r JOIN (SELECT * FROM (SELECT __u, ", keys,
+                          ", row_number() OVER (PARTITION BY __u ORDER BY random()) AS __gn FROM (SELECT DISTINCT __u, ", keys,
+                          " FROM __dp_rows WHERE __u IS NOT NULL)) WHERE __gn <= ", int64_t{1} << run.group_exponent,
+                          ") g ON r.__u = g.__u", same_keys, ")");
+    }
+    std::string stats = StrCat("WITH kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY random()) AS __rn "
+                               "FROM ", users_rows, ") WHERE __rn <= ", int64_t{1} << run.row_exponent, ") SELECT ");
+    if (!keys.empty()) stats += keys + ", ";
+    stats += "count(DISTINCT __u)";
+    for (size_t i = 0; i < q.aggregates.size(); ++i) {
+      const DpAggregate& agg = q.aggregates[i];
+      if (agg.value < 0) {
+        std::string count = agg.counts_rows ? "count(*)"
+                            : agg.counts_users ? "count(DISTINCT __u)"
+                            : agg.kind == DpAggregateKind::kCountDistinct ? StrCat("count(DISTINCT __c", i, ")")
+                                                                           : StrCat("count(__c", i, ")");
+        stats += StrCat(", ", count, ", CAST(0 AS HUGEINT), CAST(0 AS HUGEINT)");
+        continue;
+      }
+      int e = run.value_exponents[agg.value];
+      std::string bound = DoubleLiteral(std::ldexp(1.0, e));
+      std::string grid = StrCat("CAST(round(greatest(-", bound, ", least(", bound, ", __v", agg.value, ")) * ",
+                                DoubleLiteral(std::ldexp(1.0, kDpGridBits - e)), ") AS HUGEINT)");
+      std::string valid = StrCat("(CASE WHEN isfinite(__v", agg.value, ") THEN ", grid, " END)");
+      stats += StrCat(", count(", valid, "), sum(", valid, "), sum(", valid, " * ", valid, ")");
+    }
+    stats += " FROM kept";
+    if (!keys.empty()) stats += " GROUP BY " + keys;
+    ASSIGN_OR_RETURN(auto groups_result, Run(conn, stats));
+    if (cancelled()) return absl::CancelledError("the query was cancelled");
+    std::vector<DpGroup> groups;
+    size_t k = a.keys.size();
+    for (duckdb::idx_t r = 0; r < groups_result->RowCount(); ++r) {
+      DpGroup g;
+      g.users = groups_result->GetValue(k, r).GetValue<int64_t>();
+      for (size_t i = 0; i < q.aggregates.size(); ++i) {
+        DpAggregateTruth t;
+        t.count = ToInt128(groups_result->GetValue(k + 1 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        t.sum = ToInt128(groups_result->GetValue(k + 2 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        t.sum_squares = ToInt128(groups_result->GetValue(k + 3 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        g.aggregates.push_back(t);
+      }
+      groups.push_back(std::move(g));
+    }
+
+    // 4. Noise and group selection.
+    ASSIGN_OR_RETURN(auto released, mechanism.Release(groups));
+    if (released.size() != groups.size()) return absl::InternalError("the mechanism released a wrong number of groups");
+
+    // 5. The released rows, in the query's output order, ORDER BY and LIMIT.
+    std::string create_out = "CREATE TEMPORARY TABLE __dp_out (";
+    for (size_t i = 0; i < q.outputs.size(); ++i) {
+      const DpOutput& o = q.outputs[i];
+      std::string type;
+      if (o.is_key) {
+        type = groups_result->types[o.index].ToString();
+      } else {
+        DpAggregateKind kind = q.aggregates[o.index].kind;
+        type = kind == DpAggregateKind::kCount || kind == DpAggregateKind::kCountDistinct ? "BIGINT" : "DOUBLE";
+      }
+      create_out += StrCat(i ? ", " : "", "__o", i, " ", type);
+    }
+    ASSIGN_OR_RETURN(auto made, Run(conn, create_out + ")"));
+    {
+      duckdb::Appender appender(conn, TEMP_CATALOG, DEFAULT_SCHEMA, "__dp_out");
+      for (size_t r = 0; r < released.size(); ++r) {
+        if (!released[r].has_value()) continue;
+        const std::vector<std::optional<double>>& values = *released[r];
+        if (values.size() != q.aggregates.size()) return absl::InternalError("the mechanism released a wrong row");
+        appender.BeginRow();
+        for (const DpOutput& o : q.outputs) {
+          if (o.is_key) {
+            appender.Append(groups_result->GetValue(o.index, r));
+            continue;
+          }
+          const std::optional<double>& v = values[o.index];
+          DpAggregateKind kind = q.aggregates[o.index].kind;
+          if (!v.has_value()) {
+            appender.Append(duckdb::Value());
+          } else if (kind == DpAggregateKind::kCount || kind == DpAggregateKind::kCountDistinct) {
+            appender.Append(duckdb::Value::BIGINT(static_cast<int64_t>(*v)));
+          } else {
+            appender.Append(duckdb::Value::DOUBLE(*v));
+          }
+        }
+        appender.EndRow();
+      }
+      appender.Close();
+    }
+    auto out = make_uniq<duckdb::SelectNode>();
+    for (size_t i = 0; i < q.outputs.size(); ++i) {
+      out->select_list.push_back(Named(make_uniq<duckdb::ColumnRefExpression>(StrCat("__o", i)), q.outputs[i].name));
+    }
+    auto table = make_uniq<duckdb::BaseTableRef>();
+    table->table_name = "__dp_out";
+    out->from_table = std::move(table);
+    for (const auto& m : a.modifiers) out->modifiers.push_back(m->Copy());
+    ASSIGN_OR_RETURN(QueryStatementResult written,
+                     RunOutput(conn, std::move(out), request.output_url, request.output_format));
+    run.row_count = written.row_count;
+    run.rows = std::move(written.rows);
+  } catch (const std::exception& e) {
+    return RuntimeError(duckdb::ErrorData(e));
+  }
+  return run;
+}
+
+}  // namespace cleanroom::engine
