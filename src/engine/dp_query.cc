@@ -363,6 +363,69 @@ ExprPtr Named(ExprPtr e, std::string alias) {
   return e;
 }
 
+bool NeedsTry(const ParsedExpression& e) {
+  auto c = e.GetExpressionClass();
+  return c != duckdb::ExpressionClass::COLUMN_REF && c != duckdb::ExpressionClass::CONSTANT &&
+         c != duckdb::ExpressionClass::STAR && e.type != duckdb::ExpressionType::OPERATOR_TRY;
+}
+
+void TryExpression(ExprPtr& e) {
+  if (!e || !NeedsTry(*e)) return;
+  std::string alias = e->alias;
+  e->alias.clear();
+  e = Named(Try(std::move(e)), alias.empty() ? std::string() : alias);
+}
+
+void TryNode(duckdb::QueryNode& node);
+
+void TryRef(duckdb::TableRef& ref) {
+  using T = duckdb::TableReferenceType;
+  if (ref.type == T::JOIN) {
+    auto& join = ref.Cast<duckdb::JoinRef>();
+    TryRef(*join.left);
+    TryRef(*join.right);
+    TryExpression(join.condition);
+  } else if (ref.type == T::SUBQUERY) {
+    TryNode(*ref.Cast<duckdb::SubqueryRef>().subquery->node);
+  }
+}
+
+// Puts every computed expression of `node`, its CTEs and its FROM subqueries under TRY, so that a
+// conversion or overflow error on one value becomes NULL instead of failing the query. A select
+// item keeps its name (an unnamed one is named as it was written); GROUP BY keys stay as they are,
+// so that the items that repeat them still match.
+void TryNode(duckdb::QueryNode& node) {
+  for (auto& entry : node.cte_map.map) TryNode(*entry.second->query->node);
+  switch (node.type) {
+    case duckdb::QueryNodeType::SELECT_NODE: {
+      auto& select = node.Cast<duckdb::SelectNode>();
+      for (ExprPtr& item : select.select_list) {
+        if (item->alias.empty() && NeedsTry(*item)) item->alias = item->ToString();
+        TryExpression(item);
+      }
+      TryExpression(select.where_clause);
+      TryExpression(select.having);
+      TryExpression(select.qualify);
+      if (select.from_table) TryRef(*select.from_table);
+      break;
+    }
+    case duckdb::QueryNodeType::SET_OPERATION_NODE: {
+      auto& set = node.Cast<duckdb::SetOperationNode>();
+      if (set.left) TryNode(*set.left);
+      if (set.right) TryNode(*set.right);
+      break;
+    }
+    case duckdb::QueryNodeType::CTE_NODE: {
+      auto& cte = node.Cast<duckdb::CTENode>();
+      if (cte.query) TryNode(*cte.query);
+      if (cte.child) TryNode(*cte.child);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 // A double as an exact SQL literal (the shortest text that reads back as the same double).
 std::string DoubleLiteral(double v) {
   char buf[64];
@@ -449,6 +512,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
 
     // 1. User-level rows: __u, __k<i>, __v<j>, __c<a>.
     auto rows = a.statement->Copy();
+    TryNode(*rows->Cast<duckdb::SelectStatement>().node);
     auto& node = FinalSelect(*rows);
     node.select_list.clear();
     node.select_list.push_back(Named(Try(a.user_id->Copy()), "__u"));
@@ -461,7 +525,6 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     for (size_t i = 0; i < a.counted.size(); ++i) {
       if (a.counted[i]) node.select_list.push_back(Named(Try(a.counted[i]->Copy()), StrCat("__c", i)));
     }
-    if (node.where_clause) node.where_clause = Try(std::move(node.where_clause));
     node.groups.group_expressions.clear();
     node.groups.grouping_sets.clear();
     node.modifiers.clear();

@@ -261,6 +261,20 @@ class DpQueryTest(ServerTestCase):
             self.assertEqual(self.wait(mid, qid)["status"], "SUCCESS")
         self.assertEqual(self.remaining(mid)["COUNT"], (19, 0))
 
+    def test_a_value_that_does_not_convert_does_not_fail_the_query(self):
+        # Every campaign fails CAST(... AS INTEGER); outside differential privacy that is a
+        # conversion error. Here it is NULL: whether a query fails must not depend on one value.
+        mid = self.collaboration(epsilon=5, noise=10)
+        sql = ("WITH c AS (SELECT user_id, CAST(campaign AS INTEGER) + 2147483647 AS bad, spend "
+               "FROM purchases) SELECT COUNT(bad) AS n, SUM(spend) AS s FROM c")
+        q = self.wait(mid, self.start(mid, sql)["id"])
+        self.assertEqual(q["status"], "SUCCESS", q)
+        rows = self.download(q["result"]["output"]["s3"]["location"])
+        self.assertEqual(len(rows), 1)
+        limit = q["differentialPrivacy"]["sensitivityParameters"][0]["userContributionLimit"]
+        # COUNT(bad) counts no row: only noise (sigma = 10 * limit * sqrt(4/2)), never negative.
+        self.assertLessEqual(int(rows[0]["n"]), 6 * 10 * limit * math.sqrt(2))
+
     def test_queries_that_break_the_rules_get_the_reason(self):
         mid = self.collaboration(epsilon=5, noise=10)
         cases = {
