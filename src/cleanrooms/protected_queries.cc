@@ -389,7 +389,7 @@ void SetFinalState(Resource& q, const QueryEnd& end, std::chrono::milliseconds t
       return;
     }
     q.status = "SUCCESS";
-    q.doc["statistics"] = Statistics(q, end.run_millis);
+    q.doc["statistics"] = Statistics(q, outcome.reported_millis.value_or(end.run_millis));
     if (!outcome.sensitivity.empty()) {
       Json parameters = Json::array();
       for (const SensitivityParameters& p : outcome.sensitivity) {

@@ -12,6 +12,7 @@ void CancelSignal::Cancel() {
     cancelled_ = true;
     callbacks.swap(callbacks_);
   }
+  changed_.notify_all();
   // Outside the lock: a callback may call cancelled() or OnCancel.
   for (std::function<void()>& fn : callbacks) fn();
 }
@@ -30,6 +31,12 @@ void CancelSignal::OnCancel(std::function<void()> fn) {
     }
   }
   fn();
+}
+
+bool CancelSignal::WaitFor(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait_for(lock, timeout, [this]() { return cancelled_; });
+  return cancelled_;
 }
 
 }  // namespace cleanroom::cleanrooms

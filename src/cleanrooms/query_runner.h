@@ -6,6 +6,8 @@
 #ifndef CLEANROOM_CLEANROOMS_QUERY_RUNNER_H_
 #define CLEANROOM_CLEANROOMS_QUERY_RUNNER_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -99,6 +101,9 @@ struct QueryOutcome {
   std::vector<std::string> locations;
   int64_t rows = 0;  // result rows written (to each destination)
   std::vector<SensitivityParameters> sensitivity;  // differential privacy queries only
+  // The duration to report instead of the measured one (differential privacy queries report the
+  // padded duration they were held to; see dp::PaddedDurationMillis).
+  std::optional<int64_t> reported_millis;
 };
 
 // Cancellation shared between the service (which cancels, on UpdateProtectedQuery or at the
@@ -111,9 +116,13 @@ class CancelSignal {
   bool cancelled() const;
   // Runs `fn` when Cancel is called, or at once (on the caller's thread) if it already was.
   void OnCancel(std::function<void()> fn);
+  // Waits up to `timeout`, returning early if the signal is (or gets) cancelled. Returns
+  // cancelled().
+  bool WaitFor(std::chrono::milliseconds timeout);
 
  private:
   mutable std::mutex mu_;
+  std::condition_variable changed_;
   bool cancelled_ = false;
   std::vector<std::function<void()>> callbacks_;
 };

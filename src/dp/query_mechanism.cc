@@ -19,6 +19,16 @@ double ToDouble(absl::int128 v) { return static_cast<double>(v); }
 
 }  // namespace
 
+int64_t PaddedDurationMillis(int64_t elapsed_millis) {
+  int64_t step = 1000;
+  while (true) {
+    if (elapsed_millis <= step) return step;
+    if (elapsed_millis <= step * 3 / 2 && step >= 2000) return step * 3 / 2;
+    if (step > (int64_t{1} << 50)) return elapsed_millis;
+    step *= 2;
+  }
+}
+
 absl::StatusOr<QueryMechanism> QueryMechanism::Create(NoiseSource* noise, int users_noise_per_query,
                                                       std::vector<QueryAggregate> aggregates, int value_count,
                                                       bool grouped, int grid_bits) {

@@ -66,6 +66,12 @@ struct GroupTruth {
 // Per group: nullopt if withheld, else one value per aggregate (nullopt: NULL).
 using ReleasedRow = std::optional<std::vector<std::optional<double>>>;
 
+// How long a DP query is held before its results are released: the least of 1, 2, 3, 4, 6, 8,
+// 12, 16, 24, ... seconds (2^k and 3 * 2^(k-1) seconds) that is at least `elapsed_millis`. One
+// user's rows change a query's run time by a little; the time the results appear changes only
+// when that crosses a step, and then by one step, which steps at most 50% apart make rare.
+int64_t PaddedDurationMillis(int64_t elapsed_millis);
+
 class QueryMechanism {
  public:
   // kInvalidArgument unless 1 <= users_noise_per_query <= 100, there is at least one aggregate,

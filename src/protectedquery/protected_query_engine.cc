@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <set>
@@ -288,6 +289,7 @@ absl::StatusOr<cleanrooms::QueryCheck> ProtectedQueryEngine::Check(
 
 absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     const cleanrooms::ProtectedQueryRequest& request, cleanrooms::CancelSignal& cancel) {
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   // The rules are checked again: they may have changed since the query was started.
   ASSIGN_OR_RETURN(Plan plan, MakePlan(request));
   std::set<std::string> read(plan.decision.tables.begin(), plan.decision.tables.end());
@@ -398,6 +400,17 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
       ::unlink(spool.c_str());
       return run.status();
     }
+    // The results appear only at a padded time, so that the duration says little about one
+    // user's rows (docs/differential-privacy.md, "Failures and timing").
+    int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
+    int64_t padded = dp::PaddedDurationMillis(elapsed);
+    if (cancel.WaitFor(std::chrono::milliseconds(padded - elapsed))) {
+      ::unlink(spool.c_str());
+      return absl::CancelledError("the query was cancelled");
+    }
+    outcome.reported_millis = padded;
     outcome.rows = run->row_count;
     for (const engine::DpAggregate& a : plan.dp->aggregates) {
       cleanrooms::SensitivityParameters p;
