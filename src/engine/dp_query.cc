@@ -139,6 +139,25 @@ std::optional<ResolvedQuery> Probe(duckdb::DuckDB& db, const std::string& sql, c
   return *std::move(resolved);
 }
 
+// `statement` selecting `items` from the final SELECT's FROM and WHERE, resolved: the rows
+// policies check (DpQuery::rows).
+absl::StatusOr<ResolvedQuery> ProbeRows(duckdb::DuckDB& db, const std::string& sql,
+                                        const duckdb::SQLStatement& statement,
+                                        const std::vector<const ParsedExpression*>& items,
+                                        const std::vector<TableSchema>& tables) {
+  ParsedQuery probe;
+  probe.statement = statement.Copy();
+  auto& node = FinalSelect(*probe.statement);
+  node.select_list.clear();
+  for (const ParsedExpression* item : items) node.select_list.push_back(WithoutAlias(*item));
+  node.groups.group_expressions.clear();
+  node.groups.grouping_sets.clear();
+  node.having = nullptr;
+  node.modifiers.clear();
+  node.aggregate_handling = duckdb::AggregateHandling::STANDARD_HANDLING;
+  return ResolveParsed(db, sql, std::move(probe), tables);
+}
+
 absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, const std::vector<TableSchema>& tables,
                                  const std::vector<SqlParameter>& parameters,
                                  const std::vector<DpTable>& dp_tables) {
@@ -147,8 +166,8 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
   if (parsed.syntax.subquery_expressions > 0) {
     return Refuse(sql, {},
                   "subqueries in expressions (IN (SELECT ...), EXISTS, scalar subqueries) are not "
-                  "supported; subqueries that read a protected table may appear only in FROM, as "
-                  "CTEs or derived tables");
+                  "supported, whether or not they read a protected table; join a CTE or a derived "
+                  "table instead");
   }
   a.statement = std::move(parsed.statement);
   if (FinalSelectOrNull(*a.statement) == nullptr) {
@@ -221,7 +240,6 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
     std::optional<ResolvedQuery> probe = Probe(db, sql, *a.statement, *candidate, tables);
     if (probe && IsUserId(probe->outputs[0].expr, probe->scans, dp_tables)) {
       a.user_id = std::move(candidate);
-      a.query.rows = *std::move(probe);
       break;
     }
   }
@@ -313,6 +331,17 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
                   "the final SELECT must aggregate (COUNT, COUNT(DISTINCT ...), SUM, AVG or STDDEV): "
                   "rows of protected tables are never listed");
   }
+
+  // The rows policies check: the user identifier and everything the final SELECT computes from
+  // its FROM (GROUP BY keys, aggregate arguments), so that a window function or an inner
+  // aggregation that feeds only a key or an aggregated value is checked too.
+  std::vector<const ParsedExpression*> row_items = {a.user_id.get()};
+  for (const ExprPtr& k : a.keys) row_items.push_back(k.get());
+  for (const ExprPtr& v : a.values) row_items.push_back(v.get());
+  for (const ExprPtr& c : a.counted) {
+    if (c) row_items.push_back(c.get());
+  }
+  ASSIGN_OR_RETURN(a.query.rows, ProbeRows(db, sql, *a.statement, row_items, tables));
 
   // ORDER BY and LIMIT, over the output columns.
   for (const auto& m : node.modifiers) {

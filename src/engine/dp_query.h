@@ -73,8 +73,9 @@ struct DpQuery {
   std::vector<DpAggregate> aggregates;
   std::vector<std::string> values;  // distinct arguments of SUM / AVG / STDDEV, as rendered
   std::string user_id;              // the expression of the user identifier in the final FROM
-  // The final FROM and WHERE selecting only the user identifier, resolved: what policies check
-  // about joins, subqueries, windows and inner aggregations of a DP query.
+  // The final FROM and WHERE selecting the user identifier (the first output), then the GROUP
+  // BY keys and the aggregates' arguments, resolved: what policies check about joins,
+  // subqueries, windows and inner aggregations of a DP query.
   ResolvedQuery rows;
 };
 

@@ -946,19 +946,24 @@ class DpChecker {
     if (join.for_subquery) {
       if (right == nullptr) return absl::OkStatus();
       return Refuse(right->table,
-                    "subqueries that read a protected table are supported only in FROM (as CTEs or "
-                    "derived tables), not in expressions such as IN (SELECT ...) or EXISTS",
+                    "a subquery that reads a protected table and refers to the rest of the query (a "
+                    "LATERAL or correlated subquery) is not supported; use a CTE or a derived table "
+                    "that stands on its own, and join it",
                     join.conditions.empty() ? std::nullopt : join.conditions[0].position);
     }
     const engine::Scan* left = FirstProtected(join.left_scans);
     if (left == nullptr || right == nullptr) return absl::OkStatus();
-    for (const Expr& c : join.conditions) {
-      if (c.kind != Expr::Kind::kComparison || c.name != "=" || c.children.size() != 2) continue;
-      const Expr& a = c.children[0];
-      const Expr& b = c.children[1];
-      if ((UserIdOf(a, join.left_scans) && UserIdOf(b, join.right_scans)) ||
-          (UserIdOf(a, join.right_scans) && UserIdOf(b, join.left_scans))) {
-        return absl::OkStatus();
+    // The equality may be a join condition, or a WHERE conjunct over a comma join: a filter that
+    // reads both sides can only be applied at or above the join.
+    for (const std::vector<Expr>* conjuncts : {&join.conditions, &rows_.filters}) {
+      for (const Expr& c : *conjuncts) {
+        if (c.kind != Expr::Kind::kComparison || c.name != "=" || c.children.size() != 2) continue;
+        const Expr& a = c.children[0];
+        const Expr& b = c.children[1];
+        if ((UserIdOf(a, join.left_scans) && UserIdOf(b, join.right_scans)) ||
+            (UserIdOf(a, join.right_scans) && UserIdOf(b, join.left_scans))) {
+          return absl::OkStatus();
+        }
       }
     }
     return Refuse(right->table,

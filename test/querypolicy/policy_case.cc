@@ -210,10 +210,31 @@ Row ExpectedRow(const json& row, const std::string& what) {
   return out;
 }
 
+// The "differential_privacy" expectation: {"aggregates": ["COUNT", ...]}.
+void LoadDpExpectation(const json& dp, const std::string& what, PolicyCase* out) {
+  CheckKeys(dp, {"aggregates"}, what);
+  const std::string aggregates_what = StrCat(what, ".aggregates");
+  std::vector<std::string> aggregates = Strings(Required(dp, "aggregates", what), aggregates_what);
+  if (aggregates.empty()) throw CaseError(StrCat(aggregates_what, " must not be empty"));
+  static const std::set<std::string> kTypes = {"AVG", "COUNT", "COUNT_DISTINCT", "STDDEV", "SUM"};
+  for (const std::string& a : aggregates) {
+    if (!kTypes.count(a)) {
+      throw CaseError(StrCat(aggregates_what, ": \"", a,
+                             "\" is not COUNT, COUNT_DISTINCT, SUM, AVG or STDDEV"));
+    }
+  }
+  out->dp_aggregates = std::move(aggregates);
+}
+
 void LoadExpectation(const json& expect, const std::string& what, PolicyCase* out) {
-  CheckKeys(expect, {"error", "rows", "ordered", "columns", "ruleType"}, what);
-  if (expect.contains("error") == expect.contains("rows")) {
-    throw CaseError(StrCat(what, " needs exactly one of \"error\" and \"rows\""));
+  CheckKeys(expect, {"error", "rows", "differential_privacy", "ordered", "columns", "ruleType"},
+            what);
+  const int verdicts = static_cast<int>(expect.contains("error")) +
+                       static_cast<int>(expect.contains("rows")) +
+                       static_cast<int>(expect.contains("differential_privacy"));
+  if (verdicts != 1) {
+    throw CaseError(
+        StrCat(what, " needs exactly one of \"error\", \"rows\" and \"differential_privacy\""));
   }
   if (expect.contains("error")) {
     out->error = String(expect["error"], StrCat(what, ".error"));
@@ -223,9 +244,17 @@ void LoadExpectation(const json& expect, const std::string& what, PolicyCase* ou
     }
     return;
   }
-  const json& rows = expect["rows"];
-  if (!rows.is_array()) throw CaseError(StrCat(what, ".rows must be a list"));
-  for (const json& row : rows) out->rows.push_back(ExpectedRow(row, StrCat(what, ".rows")));
+  if (expect.contains("differential_privacy")) {
+    LoadDpExpectation(expect["differential_privacy"], StrCat(what, ".differential_privacy"), out);
+    if (expect.contains("ordered")) {
+      throw CaseError(StrCat(
+          what, ": \"ordered\" applies to rows; differential privacy results are not compared"));
+    }
+  } else {
+    const json& rows = expect["rows"];
+    if (!rows.is_array()) throw CaseError(StrCat(what, ".rows must be a list"));
+    for (const json& row : rows) out->rows.push_back(ExpectedRow(row, StrCat(what, ".rows")));
+  }
   if (expect.contains("ordered")) {
     if (!expect["ordered"].is_boolean()) {
       throw CaseError(StrCat(what, ".ordered must be true or false"));

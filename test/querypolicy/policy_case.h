@@ -39,9 +39,12 @@ struct PolicyCase {
   std::optional<std::string> analysis_template_arn;
   std::vector<std::string> receivers;
 
-  // The expected verdict: a refusal whose message contains `error`, or these rows.
+  // The expected verdict: a refusal whose message contains `error`, these rows, or (queries
+  // that run with differential privacy, whose results are noisy) the aggregation types of the
+  // final SELECT, as AWS names them (COUNT, COUNT_DISTINCT, SUM, AVG, STDDEV), in order.
   std::optional<std::string> error;
   std::vector<Row> rows;
+  std::optional<std::vector<std::string>> dp_aggregates;
   bool ordered = false;                             // compare rows in order, not as a multiset
   std::optional<std::vector<std::string>> columns;  // expected output column names
   std::optional<rules::RuleType> rule_type;         // expected rule type of the decision
