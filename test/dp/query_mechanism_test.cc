@@ -538,5 +538,29 @@ TEST_F(QueryMechanismTest, SumsAreMultiplesOfTheGridUnit) {
   }
 }
 
+TEST(PaddedDurationTest, RoundsUpToTheNextStep) {
+  EXPECT_EQ(PaddedDurationMillis(0), 1000);
+  EXPECT_EQ(PaddedDurationMillis(1), 1000);
+  EXPECT_EQ(PaddedDurationMillis(1000), 1000);
+  EXPECT_EQ(PaddedDurationMillis(1001), 2000);
+  EXPECT_EQ(PaddedDurationMillis(2001), 3000);
+  EXPECT_EQ(PaddedDurationMillis(3001), 4000);
+  EXPECT_EQ(PaddedDurationMillis(4001), 6000);
+  EXPECT_EQ(PaddedDurationMillis(6001), 8000);
+  EXPECT_EQ(PaddedDurationMillis(8001), 12000);
+  EXPECT_EQ(PaddedDurationMillis(100000), 128000);
+  // Steps are at most 50% apart above the first one, and never below the elapsed time.
+  for (int64_t t = 1; t < 10000000; t = t * 3 / 2 + 7) {
+    int64_t padded = PaddedDurationMillis(t);
+    EXPECT_GE(padded, t);
+    if (t > 1000) {
+      EXPECT_LE(padded, t * 2) << t;
+    }
+    if (t > 2000) {
+      EXPECT_LE(padded * 2, t * 3 + 2) << t;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cleanroom::dp
