@@ -477,11 +477,6 @@ absl::StatusOr<duckdb::unique_ptr<duckdb::MaterializedQueryResult>> Run(duckdb::
   return result;
 }
 
-struct InterruptState {
-  std::mutex mu;
-  duckdb::ClientContext* context = nullptr;
-  bool interrupted = false;
-};
 
 }  // namespace
 
@@ -502,14 +497,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
                                         const std::function<void(std::function<void()>)>& on_start) {
   std::vector<TableSchema> schemas;
   for (const TableSource& t : request.tables) schemas.push_back(t.schema);
-  auto state = std::make_shared<InterruptState>();
-  if (on_start) {
-    on_start([state]() {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->interrupted = true;
-      if (state->context) state->context->Interrupt();
-    });
-  }
+  std::shared_ptr<InterruptState> state = WatchInterrupt(on_start);
   DpRun run;
   try {
     ASSIGN_OR_RETURN(Analysis a, Analyze(*impl_->db, request.sql, schemas, request.parameters, dp_tables));
@@ -531,13 +519,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       std::lock_guard<std::mutex> lock(state->mu);
       return state->interrupted;
     };
-    for (const TableSource& source : request.tables) {
-      ASSIGN_OR_RETURN(std::string view, ViewSql(source));
-      auto created = conn.Query(view);
-      if (created->HasError()) {
-        return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
-      }
-    }
+    RETURN_IF_ERROR(CreateViews(conn, request.tables));
 
     // 1. User-level rows: __u, __k<i>, __v<j>, __c<a>.
     auto rows = a.statement->Copy();

@@ -4,7 +4,9 @@
 #define CLEANROOM_ENGINE_ENGINE_INTERNAL_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +58,19 @@ struct QueryStatementResult {
 // header, or PARQUET), or, if `output_url` is empty, returning its rows. Errors as RuntimeError.
 absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
                                                const std::string& output_url, const std::string& output_format);
+
+// A running query's interruption: Engine::Execute and ExecuteDp set `context` while the query
+// runs; the function handed to `on_start` interrupts it (and any statement started later).
+struct InterruptState {
+  std::mutex mu;
+  duckdb::ClientContext* context = nullptr;
+  bool interrupted = false;
+};
+// A new InterruptState, whose interrupt function is handed to `on_start` (if set).
+std::shared_ptr<InterruptState> WatchInterrupt(const std::function<void(std::function<void()>)>& on_start);
+
+// Creates on `conn` the view of each of `tables` (ViewSql).
+absl::Status CreateViews(duckdb::Connection& conn, const std::vector<TableSource>& tables);
 
 // CREATE [TEMPORARY] TABLE for `table`, identifiers quoted.
 std::string CreateTableSql(const TableSchema& table, bool temporary);

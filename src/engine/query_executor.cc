@@ -153,13 +153,31 @@ absl::Status RuntimeError(const duckdb::ErrorData& error) {
 
 namespace {
 
-struct InterruptState {
-  std::mutex mu;
-  duckdb::ClientContext* context = nullptr;  // while the query runs
-  bool interrupted = false;
-};
 
 }  // namespace
+
+std::shared_ptr<InterruptState> WatchInterrupt(const std::function<void(std::function<void()>)>& on_start) {
+  auto state = std::make_shared<InterruptState>();
+  if (on_start) {
+    on_start([state]() {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->interrupted = true;
+      if (state->context) state->context->Interrupt();
+    });
+  }
+  return state;
+}
+
+absl::Status CreateViews(duckdb::Connection& conn, const std::vector<TableSource>& tables) {
+  for (const TableSource& source : tables) {
+    ASSIGN_OR_RETURN(std::string view, ViewSql(source));
+    auto created = conn.Query(view);
+    if (created->HasError()) {
+      return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
                                                const std::string& output_url, const std::string& output_format) {
@@ -206,24 +224,11 @@ absl::StatusOr<ExecuteResult> Engine::Execute(
   auto& select = parsed.statement->Cast<duckdb::SelectStatement>();
   RETURN_IF_ERROR(ApplyThresholds(*select.node, request.thresholds));
 
-  auto state = std::make_shared<InterruptState>();
-  if (on_start) {
-    on_start([state]() {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->interrupted = true;
-      if (state->context) state->context->Interrupt();
-    });
-  }
+  std::shared_ptr<InterruptState> state = WatchInterrupt(on_start);
   ExecuteResult out;
   try {
     duckdb::Connection conn(*impl_->db);
-    for (const TableSource& source : request.tables) {
-      ASSIGN_OR_RETURN(std::string view, ViewSql(source));
-      auto created = conn.Query(view);
-      if (created->HasError()) {
-        return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
-      }
-    }
+    RETURN_IF_ERROR(CreateViews(conn, request.tables));
     {
       std::lock_guard<std::mutex> lock(state->mu);
       if (state->interrupted) return absl::CancelledError("the query was cancelled");

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "cleanrooms/budget_ledger.h"
 #include "common/strings.h"
 #include "dp/accounting.h"
 #include "dp/query_mechanism.h"
@@ -96,17 +97,8 @@ dp::AggregationType TypeOf(engine::DpAggregateKind kind) {
 }
 
 std::string TypeName(dp::AggregationType type) {
-  switch (type) {
-    case dp::AggregationType::kAvg:
-      return "AVG";
-    case dp::AggregationType::kCount:
-      return "COUNT";
-    case dp::AggregationType::kCountDistinct:
-      return "COUNT_DISTINCT";
-    case dp::AggregationType::kSum:
-      return "SUM";
-    case dp::AggregationType::kStddev:
-      return "STDDEV";
+  for (const cleanrooms::AggregationTypeName& t : cleanrooms::kAggregationTypes) {
+    if (t.type == type) return std::string(t.name);
   }
   return "COUNT";
 }
