@@ -13,6 +13,9 @@ packages=(build-essential cmake ninja-build ccache pkg-config git ca-certificate
           libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libabsl-dev
           libgtest-dev libgmock-dev libbenchmark-dev libboost-dev libpugixml-dev zlib1g-dev
           libre2-dev)
+# Tests only: libfaketime, which the end-to-end tests preload into cleanroomd and its clients to
+# move their clock (e.g. across a month boundary, test/e2e/test_dp_queries.py).
+if [ "$with_test" -eq 1 ]; then packages+=(faketime); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

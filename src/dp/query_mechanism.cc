@@ -114,8 +114,7 @@ absl::StatusOr<int> QueryMechanism::ChooseRowExponent(const std::vector<int64_t>
 absl::StatusOr<int> QueryMechanism::ChooseGroupExponent(const std::vector<int64_t>& users_by_groups) {
   if (row_exponent_ < 0) return absl::FailedPreconditionError("the row limit was not chosen");
   if (!grouped_) return absl::FailedPreconditionError("the query has no GROUP BY");
-  ASSIGN_OR_RETURN(int bin, ChooseBin(users_by_groups));
-  group_exponent_ = std::min(bin, row_exponent_);
+  ASSIGN_OR_RETURN(group_exponent_, ChooseBin(users_by_groups));
   return group_exponent_;
 }
 
@@ -131,9 +130,14 @@ absl::StatusOr<int> QueryMechanism::ChooseValueExponent(int value, const std::ve
 
 absl::StatusOr<std::vector<ReleasedRow>> QueryMechanism::Release(const std::vector<GroupTruth>& groups) {
   if (row_exponent_ < 0) return absl::FailedPreconditionError("the row limit was not chosen");
-  const BigInt k = Pow2(row_exponent_);
+  // One user's L2 sensitivity over all groups: it is in at most L groups, adding to each at most
+  // C to a count, C G grid units to a sum and C G^2 to a sum of squares, and 1 to a user count.
+  const BigInt c = Pow2(row_exponent_);
   const BigInt l = Pow2(group_exponent_);
   const BigInt g = Pow2(grid_bits_);
+  const BigInt counts = l * c * c;
+  const BigInt sums = counts * g * g;
+  const BigInt squares = sums * g * g;
   const int64_t threshold = GroupThreshold(group_exponent_);
   std::vector<ReleasedRow> out;
   out.reserve(groups.size());
@@ -153,28 +157,28 @@ absl::StatusOr<std::vector<ReleasedRow>> QueryMechanism::Release(const std::vect
       const QueryAggregate& a = aggregates_[i];
       const AggregateTruth& t = group.aggregates[i];
       if (a.value < 0) {
-        ASSIGN_OR_RETURN(absl::int128 count, Noisy(t.count, a.counts_users ? l : k * k));
+        ASSIGN_OR_RETURN(absl::int128 count, Noisy(t.count, a.counts_users ? l : counts));
         values.push_back(ToDouble(std::max<absl::int128>(count, 0)));
         continue;
       }
       double bound = std::ldexp(1.0, value_exponents_[a.value]);
       double unit = std::ldexp(1.0, value_exponents_[a.value] - grid_bits_);
-      ASSIGN_OR_RETURN(absl::int128 sum, Noisy(t.sum, k * k * g * g));
+      ASSIGN_OR_RETURN(absl::int128 sum, Noisy(t.sum, sums));
       if (a.type == AggregationType::kSum) {
         values.push_back(ToDouble(sum) * unit);
         continue;
       }
-      ASSIGN_OR_RETURN(absl::int128 count, Noisy(t.count, k * k));
+      ASSIGN_OR_RETURN(absl::int128 count, Noisy(t.count, counts));
       double n = ToDouble(count);
       if (a.type == AggregationType::kAvg) {
         n = std::max(n, 1.0);
         values.push_back(std::clamp(ToDouble(sum) * unit / n, -bound, bound));
         continue;
       }
-      ASSIGN_OR_RETURN(absl::int128 squares, Noisy(t.sum_squares, k * k * g * g * g * g));
+      ASSIGN_OR_RETURN(absl::int128 sum_squares, Noisy(t.sum_squares, squares));
       n = std::max(n, a.population ? 1.0 : 2.0);
       double mean = ToDouble(sum) * unit / n;
-      double variance = ToDouble(squares) * unit * unit / n - mean * mean;
+      double variance = ToDouble(sum_squares) * unit * unit / n - mean * mean;
       if (!a.population) variance = variance * n / (n - 1);
       values.push_back(std::sqrt(std::clamp(variance, 0.0, bound * bound)));
     }

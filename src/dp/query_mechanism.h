@@ -6,22 +6,23 @@
 // noisy value the query computes ("releases", R of them):
 //   - one value per unit: a COUNT's count, a SUM's sum, an AVG's sum and count, a STDDEV's count,
 //     sum and sum of squares;
-//   - one histogram of users by their number of rows, from which the rows a user may contribute
-//     (K = 2^e, userContributionLimit) are chosen;
+//   - one histogram of users by their most rows in one group, from which the rows' worth a user
+//     may contribute to each group (C = 2^e) is chosen;
 //   - one histogram per SUM / AVG / STDDEV argument, of users by the magnitude of their largest
-//     value, from which the clamping bound B = 2^e is chosen;
+//     value, from which the bound B = 2^e is chosen;
 //   - for a query with GROUP BY, one histogram of users by their number of groups, from which the
-//     groups a user may contribute to (L = 2^e <= K) are chosen, and the number of users in each
+//     groups a user may contribute to (L = 2^e) are chosen, and the number of users in each
 //     group, which decides whether the group is released.
 // Each release gets rho / R: a release whose one-user L2 sensitivity is Delta gets discrete
 // Gaussian noise with sigma^2 = Delta^2 N^2 R / U, so sigma >= N Delta (the noise hides at least
 // N users, as usersNoisePerQuery promises) and the query spends exactly its U units.
 //
-// Sensitivities, with every user keeping at most K rows and values clamped to [-B, B] on a grid
-// of g = B / 2^grid_bits (so a value is at most G = 2^grid_bits grid units):
-//   count of rows / non-null values / distinct values: K;  count of distinct users: sqrt(L)
-//   (a user is in at most L groups, once in each);  sum: K G;  sum of squares: K G^2;
-//   users per group: sqrt(L);  histograms: 1 (a user is in exactly one bin).
+// Sensitivities, with every user keeping at most L groups, adding at most C to each count, its
+// sums clamped to C B and put on a grid of g = B / 2^grid_bits (so at most C G grid units, G =
+// 2^grid_bits) and its sums of squares to C B^2 (C G^2 squared grid units):
+//   counts (rows, non-NULL values, distinct values): sqrt(L) C;  count of distinct users and
+//   users per group: sqrt(L);  sum: sqrt(L) C G;  sum of squares: sqrt(L) C G^2;
+//   histograms: 1 (a user is in exactly one bin).
 // (L = 1 without GROUP BY.)
 // A group is released when its noisy user count reaches GroupThreshold(), chosen so that a group
 // held by a single user is released with probability below 10^-12 (over all its <= L groups):
@@ -92,10 +93,11 @@ class QueryMechanism {
   // noise, and the result is the highest bin whose noisy count reaches 3 sigma, or, if none
   // does, the bin with the largest noisy count. Returns the bin's index.
   absl::StatusOr<int> ChooseBin(const std::vector<int64_t>& users_by_bin);
-  // ChooseBin over users by ceil(log2(rows)); sets and returns the row exponent.
+  // ChooseBin over users by ceil(log2(their most rows in one group)); sets and returns the row
+  // exponent (C = 2^e).
   absl::StatusOr<int> ChooseRowExponent(const std::vector<int64_t>& users_by_rows);
-  // GROUP BY queries, after ChooseRowExponent: ChooseBin over users by ceil(log2(groups)), at
-  // most the row exponent; sets and returns the group exponent.
+  // GROUP BY queries, after ChooseRowExponent: ChooseBin over users by ceil(log2(groups)); sets
+  // and returns the group exponent (L = 2^e).
   absl::StatusOr<int> ChooseGroupExponent(const std::vector<int64_t>& users_by_groups);
   // ChooseBin over users by the exponent of their largest |value| (bin i is exponent
   // min_exponent + i); sets and returns value `value`'s bound exponent.

@@ -12,6 +12,7 @@
 
 #include "common/sql_text.h"
 #include "common/status_macros.h"
+#include "absl/strings/str_replace.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
 #include "duckdb/main/appender.hpp"
@@ -405,6 +406,33 @@ void TryExpression(ExprPtr& e) {
   e = Named(Try(std::move(e)), alias.empty() ? std::string() : alias);
 }
 
+// TRY over a condition, part by part: the operands of a comparison rather than the comparison,
+// so that an equality between the two sides of a join stays a hash join and a filter on a
+// column can still be pushed into the scan; AND, OR and NOT through to their operands.
+void TryCondition(ExprPtr& e) {
+  if (!e) return;
+  switch (e->GetExpressionClass()) {
+    case duckdb::ExpressionClass::CONJUNCTION:
+      for (ExprPtr& child : e->Cast<duckdb::ConjunctionExpression>().children) TryCondition(child);
+      return;
+    case duckdb::ExpressionClass::COMPARISON: {
+      auto& comparison = e->Cast<duckdb::ComparisonExpression>();
+      TryExpression(comparison.left);
+      TryExpression(comparison.right);
+      return;
+    }
+    case duckdb::ExpressionClass::OPERATOR:
+      if (e->type == duckdb::ExpressionType::OPERATOR_NOT) {
+        for (ExprPtr& child : e->Cast<duckdb::OperatorExpression>().children) TryCondition(child);
+        return;
+      }
+      break;
+    default:
+      break;
+  }
+  TryExpression(e);
+}
+
 void TryNode(duckdb::QueryNode& node);
 
 void TryRef(duckdb::TableRef& ref) {
@@ -413,7 +441,7 @@ void TryRef(duckdb::TableRef& ref) {
     auto& join = ref.Cast<duckdb::JoinRef>();
     TryRef(*join.left);
     TryRef(*join.right);
-    TryExpression(join.condition);
+    TryCondition(join.condition);
   } else if (ref.type == T::SUBQUERY) {
     TryNode(*ref.Cast<duckdb::SubqueryRef>().subquery->node);
   }
@@ -432,9 +460,9 @@ void TryNode(duckdb::QueryNode& node) {
         if (item->alias.empty() && NeedsTry(*item)) item->alias = item->ToString();
         TryExpression(item);
       }
-      TryExpression(select.where_clause);
-      TryExpression(select.having);
-      TryExpression(select.qualify);
+      TryCondition(select.where_clause);
+      TryCondition(select.having);
+      TryCondition(select.qualify);
       if (select.from_table) TryRef(*select.from_table);
       break;
     }
@@ -549,49 +577,64 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     if (created->HasError()) return RuntimeError(created->GetErrorObject());
     if (cancelled()) return absl::CancelledError("the query was cancelled");
 
-    // 2. Bounds.
-    std::vector<int64_t> by_rows(kDpMaxRowExponent + 1, 0);
-    ASSIGN_OR_RETURN(auto hist, Run(conn, StrCat("SELECT CAST(least(", kDpMaxRowExponent,
-                                                 ", ceil(log2(n))) AS INTEGER), count(*) FROM (SELECT count(*) AS n "
-                                                 "FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u) GROUP BY ALL")));
-    for (duckdb::idx_t r = 0; r < hist->RowCount(); ++r) {
-      by_rows[hist->GetValue(0, r).GetValue<int32_t>()] = hist->GetValue(1, r).GetValue<int64_t>();
+    // 2. One row per user and group: its rows, non-NULL values, and per value their count, sum,
+    //    sum of squares and largest magnitude.
+    std::string keys, m_keys, same_keys, same_m_keys;
+    for (size_t i = 0; i < a.keys.size(); ++i) {
+      keys += StrCat(i ? ", " : "", "__k", i);
+      m_keys += StrCat(i ? ", " : "", "m.__k", i);
+      same_keys += StrCat(" AND r.__k", i, " IS NOT DISTINCT FROM g.__k", i);
+      same_m_keys += StrCat(i ? " AND " : "", "m.__k", i, " IS NOT DISTINCT FROM d.__k", i);
     }
+    auto finite = [](size_t j) { return StrCat("(CASE WHEN isfinite(__v", j, ") THEN __v", j, " END)"); };
+    std::string ug = StrCat("CREATE TEMPORARY TABLE __dp_ug AS SELECT __u", keys.empty() ? "" : ", " + keys,
+                            ", count(*) AS __n");
+    for (size_t i = 0; i < a.counted.size(); ++i) {
+      if (a.counted[i]) ug += StrCat(", count(__c", i, ") AS __n", i);
+    }
+    for (size_t j = 0; j < a.values.size(); ++j) {
+      std::string v = finite(j);
+      ug += StrCat(", count(", v, ") AS __nv", j, ", sum(", v, ") AS __s", j, ", sum(", v, " * ", v, ") AS __q", j,
+                   ", max(abs(", v, ")) AS __m", j);
+    }
+    ug += StrCat(" FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u", keys.empty() ? "" : ", " + keys);
+    RETURN_IF_ERROR(Run(conn, ug).status());
+    std::string users = "CREATE TEMPORARY TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r";
+    for (size_t j = 0; j < a.values.size(); ++j) users += StrCat(", max(__m", j, ") AS __m", j);
+    RETURN_IF_ERROR(Run(conn, users + " FROM __dp_ug GROUP BY __u").status());
+    if (cancelled()) return absl::CancelledError("the query was cancelled");
+
+    // 3. Bounds, from histograms of users.
+    auto histogram = [&](const std::string& bin, size_t bins, int offset) -> absl::StatusOr<std::vector<int64_t>> {
+      std::vector<int64_t> out(bins, 0);
+      ASSIGN_OR_RETURN(auto h, Run(conn, StrCat("SELECT CAST(", bin, " AS INTEGER) AS b, count(*) FROM __dp_users GROUP BY b")));
+      for (duckdb::idx_t r = 0; r < h->RowCount(); ++r) {
+        int64_t b = h->GetValue(0, r).GetValue<int32_t>() - offset;
+        if (b >= 0 && b < static_cast<int64_t>(bins)) out[b] = h->GetValue(1, r).GetValue<int64_t>();
+      }
+      return out;
+    };
+    auto log_bin = [](const std::string& column, int max) {
+      return StrCat("least(", max, ", ceil(log2(greatest(1, ", column, "))))");
+    };
+    ASSIGN_OR_RETURN(std::vector<int64_t> by_rows, histogram(log_bin("__r", kDpMaxRowExponent), kDpMaxRowExponent + 1, 0));
     ASSIGN_OR_RETURN(run.row_exponent, mechanism.ChooseRowExponent(by_rows));
     if (run.row_exponent < 0 || run.row_exponent > kDpMaxRowExponent) {
       return absl::InternalError("the mechanism chose a row limit out of range");
     }
-    std::string keys;
-    std::string same_keys;
-    for (size_t i = 0; i < a.keys.size(); ++i) {
-      keys += StrCat(i ? ", " : "", "__k", i);
-      same_keys += StrCat(" AND r.__k", i, " IS NOT DISTINCT FROM g.__k", i);
-    }
     if (!keys.empty()) {
-      std::vector<int64_t> by_groups(kDpMaxRowExponent + 1, 0);
-      ASSIGN_OR_RETURN(auto ghist, Run(conn, StrCat("SELECT CAST(least(", kDpMaxRowExponent,
-                                                    ", ceil(log2(n))) AS INTEGER), count(*) FROM (SELECT count(*) AS n "
-                                                    "FROM (SELECT DISTINCT __u, ", keys,
-                                                    " FROM __dp_rows WHERE __u IS NOT NULL) GROUP BY __u) GROUP BY ALL")));
-      for (duckdb::idx_t r = 0; r < ghist->RowCount(); ++r) {
-        by_groups[ghist->GetValue(0, r).GetValue<int32_t>()] = ghist->GetValue(1, r).GetValue<int64_t>();
-      }
+      ASSIGN_OR_RETURN(std::vector<int64_t> by_groups, histogram(log_bin("__g", kDpMaxGroupExponent), kDpMaxGroupExponent + 1, 0));
       ASSIGN_OR_RETURN(run.group_exponent, mechanism.ChooseGroupExponent(by_groups));
-      if (run.group_exponent < 0 || run.group_exponent > run.row_exponent) {
+      if (run.group_exponent < 0 || run.group_exponent > kDpMaxGroupExponent) {
         return absl::InternalError("the mechanism chose a group limit out of range");
       }
     }
     for (size_t j = 0; j < a.values.size(); ++j) {
-      std::string v = StrCat("(CASE WHEN isfinite(__v", j, ") THEN abs(__v", j, ") END)");
-      std::vector<int64_t> by_magnitude(kDpMaxValueExponent - kDpMinValueExponent + 1, 0);
-      ASSIGN_OR_RETURN(
-          auto mags,
-          Run(conn, StrCat("SELECT CAST(CASE WHEN m IS NULL OR m <= ", DoubleLiteral(std::ldexp(1.0, kDpMinValueExponent)),
-                           " THEN ", kDpMinValueExponent, " ELSE least(", kDpMaxValueExponent, ", ceil(log2(m))) END AS INTEGER), "
-                           "count(*) FROM (SELECT max(", v, ") AS m FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u) GROUP BY ALL")));
-      for (duckdb::idx_t r = 0; r < mags->RowCount(); ++r) {
-        by_magnitude[mags->GetValue(0, r).GetValue<int32_t>() - kDpMinValueExponent] = mags->GetValue(1, r).GetValue<int64_t>();
-      }
+      std::string m = StrCat("__m", j);
+      std::string bin = StrCat("CASE WHEN ", m, " IS NULL OR ", m, " <= ", DoubleLiteral(std::ldexp(1.0, kDpMinValueExponent)),
+                               " THEN ", kDpMinValueExponent, " ELSE least(", kDpMaxValueExponent, ", ceil(log2(", m, "))) END");
+      ASSIGN_OR_RETURN(std::vector<int64_t> by_magnitude,
+                       histogram(bin, kDpMaxValueExponent - kDpMinValueExponent + 1, kDpMinValueExponent));
       ASSIGN_OR_RETURN(int e, mechanism.ChooseValueExponent(static_cast<int>(j), by_magnitude));
       if (e < kDpMinValueExponent || e > kDpMaxValueExponent) {
         return absl::InternalError("the mechanism chose a value bound out of range");
@@ -600,38 +643,55 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     }
     if (cancelled()) return absl::CancelledError("the query was cancelled");
 
-    // 3. Per-group statistics over each user's kept rows, values clamped and on the grid.
-    // Each user keeps at most 2^group_exponent groups, then at most 2^row_exponent rows in them.
-    std::string users_rows = "(SELECT * FROM __dp_rows WHERE __u IS NOT NULL)";
-    if (!keys.empty()) {
-      users_rows = StrCat("(SELECT r.* FROM __dp_rows r JOIN (SELECT * FROM (SELECT __u, ", keys,
-                          ", row_number() OVER (PARTITION BY __u ORDER BY random()) AS __gn FROM (SELECT DISTINCT __u, ", keys,
-                          " FROM __dp_rows WHERE __u IS NOT NULL)) WHERE __gn <= ", int64_t{1} << run.group_exponent,
-                          ") g ON r.__u = g.__u", same_keys, ")");
-    }
-    std::string stats = StrCat("WITH kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY random()) AS __rn "
-                               "FROM ", users_rows, ") WHERE __rn <= ", int64_t{1} << run.row_exponent, ") SELECT ");
-    if (!keys.empty()) stats += keys + ", ";
-    stats += "count(DISTINCT __u)";
+    // 4. Per-group statistics: each user keeps at most L of its groups (at random), and in each
+    //    at most C rows' worth: counts capped at C, sums scaled by C / rows when above, then
+    //    clamped to [-C B, C B] (squares to [0, C B^2]) and put on the grid.
+    const int64_t c = int64_t{1} << run.row_exponent;
+    std::string kept = keys.empty()
+                           ? std::string("SELECT * FROM __dp_ug")
+                           : StrCat("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY random()) AS __gn "
+                                    "FROM __dp_ug) WHERE __gn <= ", int64_t{1} << run.group_exponent);
+    std::string stats = StrCat("WITH kept AS (", kept, ")");
+    std::string main = StrCat("SELECT ", keys.empty() ? "" : keys + ", ", "count(*) AS __users");
+    std::string joins;
+    std::string select = StrCat("SELECT ", keys.empty() ? "" : m_keys + ", ", "m.__users");
     for (size_t i = 0; i < q.aggregates.size(); ++i) {
       const DpAggregate& agg = q.aggregates[i];
       if (agg.value < 0) {
-        std::string count = agg.counts_rows ? "count(*)"
-                            : agg.counts_users ? "count(DISTINCT __u)"
-                            : agg.kind == DpAggregateKind::kCountDistinct ? StrCat("count(DISTINCT __c", i, ")")
-                                                                           : StrCat("count(__c", i, ")");
-        stats += StrCat(", ", count, ", CAST(0 AS HUGEINT), CAST(0 AS HUGEINT)");
+        if (agg.kind == DpAggregateKind::kCountDistinct && !agg.counts_users) {
+          // Distinct values, at most C per user and group.
+          stats += StrCat(", d", i, " AS (SELECT ", keys.empty() ? "" : keys + ", ", "count(DISTINCT __c", i,
+                          ") AS __d FROM (SELECT r.*, row_number() OVER (PARTITION BY r.__u", keys.empty() ? "" : ", ",
+                          keys.empty() ? "" : StrCat("r.", absl::StrReplaceAll(keys, {{", ", ", r."}})),
+                          " ORDER BY random()) AS __dn FROM (SELECT DISTINCT __u", keys.empty() ? "" : ", " + keys, ", __c", i,
+                          " FROM __dp_rows WHERE __u IS NOT NULL AND __c", i, " IS NOT NULL) r JOIN kept g ON r.__u = g.__u",
+                          same_keys, ") WHERE __dn <= ", c, keys.empty() ? "" : " GROUP BY " + keys, ")");
+          joins += StrCat(" LEFT JOIN d", i, keys.empty() ? " ON true" : " ON " + absl::StrReplaceAll(same_m_keys, {{"d.", StrCat("d", i, ".")}}));
+          select += StrCat(", coalesce(d", i, ".__d, 0), CAST(0 AS HUGEINT), CAST(0 AS HUGEINT)");
+          continue;
+        }
+        std::string count = agg.counts_rows ? StrCat("sum(least(__n, ", c, "))")
+                            : agg.counts_users ? std::string("count(*)")
+                                               : StrCat("sum(least(__n", i, ", ", c, "))");
+        main += StrCat(", ", count, " AS __a", i, "c");
+        select += StrCat(", m.__a", i, "c, CAST(0 AS HUGEINT), CAST(0 AS HUGEINT)");
         continue;
       }
       int e = run.value_exponents[agg.value];
-      std::string bound = DoubleLiteral(std::ldexp(1.0, e));
-      std::string grid = StrCat("CAST(round(greatest(-", bound, ", least(", bound, ", __v", agg.value, ")) * ",
-                                DoubleLiteral(std::ldexp(1.0, kDpGridBits - e)), ") AS HUGEINT)");
-      std::string valid = StrCat("(CASE WHEN isfinite(__v", agg.value, ") THEN ", grid, " END)");
-      stats += StrCat(", count(", valid, "), sum(", valid, "), sum(", valid, " * ", valid, ")");
+      std::string j = std::to_string(agg.value);
+      std::string scale = StrCat("(CASE WHEN __nv", j, " > ", c, " THEN ", c, " / __nv", j, " ELSE 1 END)");
+      std::string bound = DoubleLiteral(static_cast<double>(c) * std::ldexp(1.0, e));
+      std::string square_bound = DoubleLiteral(static_cast<double>(c) * std::ldexp(1.0, 2 * e));
+      std::string sum = StrCat("sum(CAST(round(greatest(-", bound, ", least(", bound, ", coalesce(__s", j, ", 0) * ", scale,
+                               ")) * ", DoubleLiteral(std::ldexp(1.0, kDpGridBits - e)), ") AS HUGEINT))");
+      std::string squares = StrCat("sum(CAST(round(greatest(0, least(", square_bound, ", coalesce(__q", j, ", 0) * ", scale,
+                                   ")) * ", DoubleLiteral(std::ldexp(1.0, 2 * (kDpGridBits - e))), ") AS HUGEINT))");
+      main += StrCat(", sum(least(__nv", j, ", ", c, ")) AS __a", i, "c, ", sum, " AS __a", i, "s, ", squares, " AS __a", i, "q");
+      select += StrCat(", m.__a", i, "c, m.__a", i, "s, m.__a", i, "q");
     }
-    stats += " FROM kept";
-    if (!keys.empty()) stats += " GROUP BY " + keys;
+    main += " FROM kept";
+    if (!keys.empty()) main += " GROUP BY " + keys;
+    stats += StrCat(" ", select, " FROM (", main, ") m", joins);
     ASSIGN_OR_RETURN(auto groups_result, Run(conn, stats));
     if (cancelled()) return absl::CancelledError("the query was cancelled");
     std::vector<DpGroup> groups;

@@ -8,20 +8,22 @@
 //
 // How a query runs (docs/differential-privacy.md):
 //  1. The final SELECT's FROM and WHERE produce rows, each with its user identifier, its GROUP BY
-//     keys and the arguments of its aggregates. Every expression is evaluated with TRY, so a
-//     conversion or overflow error on one user's data becomes NULL instead of failing the query.
-//     Rows whose user identifier is NULL belong to no user and are dropped.
-//  2. Histograms of users by their number of rows, and by the largest magnitude of each
-//     aggregated value, go to the mechanism, which chooses (with noise) the rows a user may
-//     contribute (userContributionLimit, a power of two up to kDpMaxRowExponent) and a bound
-//     2^e for each value.
-//     For a query with GROUP BY, a histogram of users by their number of groups likewise gives
-//     the groups a user may contribute to.
-//  3. Each user keeps at most that many groups and rows, chosen at random; values are clamped to
-//     [-2^e, 2^e] and put on a grid of 2^(e - kDpGridBits), so sums are exact integers
-//     (HUGEINT, which these bounds cannot overflow).
-//  4. Per group: the number of users and, per aggregate, its count, sum and sum of squares go to
-//     the mechanism, which decides which groups are released and with what values.
+//     keys and the arguments of its aggregates. Every computed expression is evaluated under TRY,
+//     so a conversion or overflow error on one user's data becomes NULL instead of failing the
+//     query. Rows whose user identifier is NULL belong to no user and are dropped.
+//  2. They are aggregated per user and group: rows, non-NULL values, and per aggregated value its
+//     count, sum, sum of squares and largest magnitude.
+//  3. Histograms of users by their most rows in a group, by their number of groups, and by the
+//     largest magnitude of each value go to the mechanism, which chooses (with noise) C = 2^e
+//     rows' worth per user and group (at most 2^kDpMaxRowExponent), L = 2^e groups per user (at
+//     most 2^kDpMaxGroupExponent; userContributionLimit is C L) and a bound B = 2^e per value.
+//  4. Each user keeps at most L of its groups, chosen at random. In each, counts are capped at C
+//     and sums are scaled down to C rows' worth when the user has more, then clamped to
+//     [-C B, C B] (squares to [0, C B^2]) and put on a grid of B / 2^kDpGridBits (squares:
+//     (B / 2^kDpGridBits)^2), so per-group sums are exact integers (HUGEINT, which these bounds
+//     cannot overflow). Per group: the number of users and, per aggregate, its count, sum and sum
+//     of squares go to the mechanism, which decides which groups are released and with what
+//     values.
 //  5. The released rows are written in the query's output order, with its ORDER BY and LIMIT.
 #ifndef CLEANROOM_ENGINE_DP_QUERY_H_
 #define CLEANROOM_ENGINE_DP_QUERY_H_
@@ -38,10 +40,11 @@
 namespace cleanroom::engine {
 
 // Histogram bins and grid: see DpMechanism.
-inline constexpr int kDpMaxRowExponent = 8;    // a user keeps at most 2^8 = 256 rows
+inline constexpr int kDpMaxRowExponent = 8;    // at most 2^8 = 256 rows' worth per user and group
+inline constexpr int kDpMaxGroupExponent = 8;  // at most 2^8 = 256 groups per user
 inline constexpr int kDpMinValueExponent = -16;
 inline constexpr int kDpMaxValueExponent = 48;
-inline constexpr int kDpGridBits = 16;  // a clamped value is an integer in [-2^16, 2^16]
+inline constexpr int kDpGridBits = 12;  // a value of magnitude B is 2^12 grid units
 
 // A table whose users differential privacy protects, and its user identifier column.
 struct DpTable {
@@ -81,9 +84,9 @@ struct DpQuery {
 
 // True statistics of one group, after contribution bounding, in grid units.
 struct DpAggregateTruth {
-  absl::int128 count = 0;        // rows (or distinct values, or users) it counts
-  absl::int128 sum = 0;          // SUM / AVG / STDDEV: sum of the clamped values
-  absl::int128 sum_squares = 0;  // STDDEV
+  absl::int128 count = 0;        // rows (or distinct values, or users) it counts, capped per user
+  absl::int128 sum = 0;          // SUM / AVG / STDDEV: sum of the clamped per-user sums, in grid units
+  absl::int128 sum_squares = 0;  // likewise for squares, in squared grid units
 };
 struct DpGroup {
   int64_t users = 0;  // distinct users with a kept row in the group
@@ -94,17 +97,17 @@ struct DpGroup {
 class DpMechanism {
  public:
   virtual ~DpMechanism() = default;
-  // users_by_rows[b] = users whose row count r has ceil(log2 r) = b (b = kDpMaxRowExponent for
-  // all larger counts). Returns e: each user keeps at most 2^e rows (0 <= e <= kDpMaxRowExponent).
+  // users_by_rows[b] = users whose largest number of rows in one group r has ceil(log2 r) = b
+  // (b = kDpMaxRowExponent for all larger numbers). Returns e: a user contributes at most 2^e
+  // rows' worth to each group (0 <= e <= kDpMaxRowExponent).
   virtual absl::StatusOr<int> ChooseRowExponent(const std::vector<int64_t>& users_by_rows) = 0;
   // Queries with GROUP BY only, after ChooseRowExponent: users_by_groups[b] = users whose number
-  // of distinct groups n has ceil(log2 n) = b (b = kDpMaxRowExponent for all larger numbers).
-  // Returns e: each user keeps at most 2^e of its groups (0 <= e <= the row exponent).
+  // of groups n has ceil(log2 n) = b (b = kDpMaxGroupExponent for all larger numbers).
+  // Returns e: each user keeps at most 2^e of its groups (0 <= e <= kDpMaxGroupExponent).
   virtual absl::StatusOr<int> ChooseGroupExponent(const std::vector<int64_t>& users_by_groups) = 0;
   // For DpQuery::values[value]: users_by_magnitude[i] = users whose largest |value| m has
   // ceil(log2 m) = kDpMinValueExponent + i (clamped to the exponent range; m = 0 or no value: bin
-  // 0). Returns e in [kDpMinValueExponent, kDpMaxValueExponent]: values are clamped to
-  // [-2^e, 2^e] and a grid unit is 2^(e - kDpGridBits).
+  // 0). Returns e in [kDpMinValueExponent, kDpMaxValueExponent]: B = 2^e (step 4 above).
   virtual absl::StatusOr<int> ChooseValueExponent(int value,
                                                   const std::vector<int64_t>& users_by_magnitude) = 0;
   // The groups' true statistics (a query without GROUP BY has exactly one group). Returns, per

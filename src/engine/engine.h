@@ -122,7 +122,7 @@ struct ExecuteResult {
 // What ExecuteDp reports about a run, besides the result.
 struct DpRun {
   int64_t row_count = 0;  // result rows written
-  int row_exponent = 0;   // userContributionLimit = 2^row_exponent
+  int row_exponent = 0;    // at most 2^row_exponent rows' worth per user and group
   int group_exponent = 0;  // a user contributes to at most 2^group_exponent groups
   std::vector<int> value_exponents;  // per DpQuery::values
   std::optional<QueryResult> rows;  // when there is no output URL

@@ -408,8 +408,9 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
       cleanrooms::SensitivityParameters p;
       p.aggregation_type = TypeName(TypeOf(a.kind));
       p.aggregation_expression = a.expression;
-      p.user_contribution_limit = int64_t{1} << run->row_exponent;
+      p.user_contribution_limit = int64_t{1} << (run->row_exponent + run->group_exponent);
       if (a.value >= 0) {
+        // Per row; a user's sum in a group is clamped to userContributionLimit times this.
         double bound = std::ldexp(1.0, run->value_exponents[a.value]);
         p.min_column_value = -bound;
         p.max_column_value = bound;

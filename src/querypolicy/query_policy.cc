@@ -879,7 +879,8 @@ class DpChecker {
       if (dp == nullptr) continue;
       bool keyed = std::any_of(step.keys.begin(), step.keys.end(), [&](const Expr& k) { return IsUserId(k); });
       if (!keyed) {
-        Position at = step.keys.empty() ? std::nullopt : step.keys[0].position;
+        Position at;
+        if (!step.keys.empty()) at = step.keys[0].position;
         return Refuse(dp->table,
                       StrCat("a CTE or subquery that aggregates rows of table \"", dp->table,
                              "\" must GROUP BY its user identifier column ", columns_[dp->table],

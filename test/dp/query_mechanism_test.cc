@@ -319,9 +319,9 @@ TEST_F(QueryMechanismTest, ExponentChoices) {
   EXPECT_EQ(m.Release({}).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(m.ChooseRowExponent(AllIn(3)).value(), 3);
   EXPECT_EQ(m.row_exponent(), 3);
-  // The group limit never exceeds the row limit.
-  EXPECT_EQ(m.ChooseGroupExponent(AllIn(6)).value(), 3);
-  EXPECT_EQ(m.group_exponent(), 3);
+  // The group limit is chosen on its own histogram, whatever the row limit.
+  EXPECT_EQ(m.ChooseGroupExponent(AllIn(6)).value(), 6);
+  EXPECT_EQ(m.group_exponent(), 6);
   EXPECT_EQ(m.ChooseGroupExponent(AllIn(1)).value(), 1);
   EXPECT_EQ(m.group_exponent(), 1);
   // Value bins count from min_exponent.

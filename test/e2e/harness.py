@@ -10,6 +10,8 @@ timeout, and nothing but loopback is contacted.
 """
 
 import configparser
+import datetime
+import glob
 import hashlib
 import http.client
 import itertools
@@ -167,11 +169,19 @@ class Server:
     stdout/stderr, so that a file written outside the data dir is visible as a sibling of data/.
     """
 
-    def __init__(self, extra_args=()):
+    def __init__(self, extra_args=(), env=None, clock_offset=None):
         self.root = tempfile.mkdtemp(prefix="cleanroom-e2e-")
         self.data_dir = os.path.join(self.root, "data")
         self.log_dir = tempfile.mkdtemp(prefix="cleanroom-e2e-logs-")
         self.extra_args = list(extra_args)
+        # Extra environment variables of the server process (e.g. faketime_env()), on top of
+        # this process's environment; read at every start, so a test may change it between
+        # restarts.
+        self.env = dict(env or {})
+        # If set, seconds by which the wall clock of cleanroomd, and of the `cleanroom` and `aws`
+        # commands run for it here, is shifted (libfaketime, see faketime_env); read at every
+        # start and command. boto3 clients of this process need ShiftedSigningClock.
+        self.clock_offset = clock_offset
         self.proc = None
         self.endpoint = None
         self.host = None
@@ -198,7 +208,8 @@ class Server:
             self.proc = subprocess.Popen(
                 [cleanroomd_path(), "--listen", "127.0.0.1:0", "--data-dir", self.data_dir]
                 + self.extra_args,
-                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.root)
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=self.root,
+                env=self._server_env())
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if self.proc.poll() is not None:
@@ -259,6 +270,22 @@ class Server:
                     f"cleanroomd exited with {proc.returncode} after SIGTERM (expected 0)\n"
                     f"stderr tail:\n{self.stderr_tail()}")
             self.assert_no_crash_output()
+
+    def _server_env(self):
+        if not self.env and self.clock_offset is None:
+            return None  # this process's environment
+        env = dict(os.environ)
+        if self.clock_offset is not None:
+            env.update(faketime_env(self.clock_offset, cleanroomd_path()))
+        env.update(self.env)
+        return env
+
+    def _client_env(self, binary=None):
+        """The environment of a client command (cleanroom, aws) run for this server."""
+        env = _clean_env()
+        if self.clock_offset is not None:
+            env.update(faketime_env(self.clock_offset, binary))
+        return env
 
     def restart(self):
         self.stop(check=True)
@@ -366,7 +393,7 @@ class Server:
                    "--credentials-file", self.admin_credentials_path]
         cmd += list(args)
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                             stdin=subprocess.DEVNULL, env=_clean_env())
+                             stdin=subprocess.DEVNULL, env=self._client_env(cli_path()))
         if check and res.returncode != 0:
             raise CliError(f"{' '.join(cmd[1:])} exited {res.returncode}\n"
                            f"stdout: {res.stdout}\nstderr: {res.stderr}")
@@ -399,9 +426,11 @@ class Server:
     # ----- AWS CLI ---------------------------------------------------------------------------
 
     def aws(self, account, *args, check=True, timeout=AWS_TIMEOUT_S, cwd=None, input=None,
-            binary=False):
-        """Runs `aws --endpoint-url <server> ARGS` as `account`. Returns CompletedProcess."""
-        env = _clean_env()
+            binary=False, env=None):
+        """Runs `aws --endpoint-url <server> ARGS` as `account`. Returns CompletedProcess.
+        `env`: extra environment variables of the CLI process (e.g. faketime_env())."""
+        extra_env = env
+        env = self._client_env()
         env.update({
             "AWS_ACCESS_KEY_ID": account.access_key_id,
             "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
@@ -411,6 +440,7 @@ class Server:
             "AWS_PAGER": "",
             "AWS_EC2_METADATA_DISABLED": "true",
         })
+        env.update(extra_env or {})
         cmd = [AWS_CLI, "--endpoint-url", self.endpoint] + list(args)
         text_kw = {} if binary else {"encoding": "utf-8", "errors": "replace"}
         res = subprocess.run(cmd, capture_output=True, timeout=timeout, cwd=cwd, env=env,
@@ -508,6 +538,84 @@ def sign_headers(endpoint, account, method, path, body=b"", headers=None, servic
     return {k: v for k, v in req.headers.items()}
 
 
+# ----- a shifted clock (libfaketime) -------------------------------------------------------------
+
+def faketime_library():
+    """The multi-threaded libfaketime of the Debian package `faketime`, or None if it is not
+    installed."""
+    for pattern in ("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+                    "/usr/lib/*/faketime/libfaketimeMT.so.1",
+                    "/usr/local/lib/faketime/libfaketimeMT.so.1"):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    return None
+
+
+def _sanitizer_runtimes(binary):
+    """The sanitizer runtimes `binary` links dynamically (sonames), e.g. ["libasan.so.8"]."""
+    try:
+        out = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
+                             timeout=30, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return re.findall(r"\[(lib(?:asan|tsan|hwasan)\.so[.\d]*)\]", out)
+
+
+def faketime_env(offset_seconds, binary=None):
+    """Environment variables that make a process see the wall clock shifted by `offset_seconds`
+    (LD_PRELOAD of libfaketime; monotonic clocks stay real, so timeouts and sleeps are
+    unaffected). Unlike `faketime CMD`, which forks and stays the parent, this keeps the process
+    the one the harness signals. Every process given the same offset agrees on the time, so the
+    server and its clients stay within SigV4's 15 minutes. For a `binary` linked with ASan or
+    TSan, the sanitizer runtime is preloaded first, as it requires. Needs faketime_library()."""
+    library = faketime_library()
+    if library is None:
+        raise RuntimeError("libfaketime is not installed (Debian package faketime)")
+    preload = _sanitizer_runtimes(binary) if binary else []
+    preload.append(library)
+    if os.environ.get("LD_PRELOAD"):
+        preload.append(os.environ["LD_PRELOAD"])
+    return {"LD_PRELOAD": " ".join(preload), "FAKETIME": f"{int(offset_seconds):+d}",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+
+
+def offset_to(when):
+    """Seconds to add to the real clock for it to read `when` (an aware datetime) now."""
+    return int(round((when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+
+
+class ShiftedSigningClock:
+    """Makes botocore sign requests (boto3 clients of this process) as if the clock were shifted
+    by `offset` seconds, to talk to a server run under faketime_env(offset). `offset` may be
+    changed while active. start() / stop(), or use as a context manager."""
+
+    def __init__(self, offset=0):
+        self.offset = offset
+        self._saved = None
+
+    def now(self, remove_tzinfo=True):
+        t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=self.offset)
+        return t.replace(tzinfo=None) if remove_tzinfo else t
+
+    def start(self):
+        assert self._saved is None, "already started"
+        self._saved = botocore.auth.get_current_datetime
+        botocore.auth.get_current_datetime = self.now
+        return self
+
+    def stop(self):
+        if self._saved is not None:
+            botocore.auth.get_current_datetime = self._saved
+            self._saved = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 def _clean_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return env
@@ -562,9 +670,14 @@ class ServerTestCase(unittest.TestCase):
     server = None
 
     @classmethod
+    def make_server(cls):
+        """The (not yet started) server of the class; override to pass options."""
+        return Server()
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = Server()
+        cls.server = cls.make_server()
         cls.addClassCleanup(cls.server.destroy)
         cls.server.start()
         cls.admin = cls.server.admin

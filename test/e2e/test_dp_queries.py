@@ -10,12 +10,15 @@ estimates the rows users contribute under the limit, not all rows), reports its 
 parameters, and releases only groups with enough users; ListPrivacyBudgets' remainingCount falls
 by the query's cost; the budget runs out exactly at the previewed maxCount, with an error saying
 what remains; 32 concurrent clients never spend more than the budget; queries that break the DP
-rules get the exact reason; a restart in the middle of a DP query leaves it FAILED with its spend
-kept.
+rules get the exact reason; a restart in the middle of a DP query (SIGTERM, or SIGKILL and a
+start) leaves it FAILED with its spend kept, and DP queries run again; with cleanroomd's clock
+moved by libfaketime across the end of a month (UTC), a budget with autoRefresh CALENDAR_MONTH
+comes back in full while one with NONE stays spent.
 """
 
 import concurrent.futures
 import csv
+import datetime
 import io
 import math
 import os
@@ -23,10 +26,29 @@ import random
 import time
 import unittest
 
-from harness import ServerTestCase
+from harness import Server, ServerTestCase, ShiftedSigningClock, faketime_library, offset_to
 from cleanrooms_support import call_error, create_role, random_id
 
 CAMPAIGNS = ["c1", "c2"]
+
+# A DP query that reads data for hours: the user-level rows of four copies of purchases joined
+# on the user identifier (as the DP rules allow protected tables to be joined), which for each of
+# the three users with 1000 rows are 10^12 combinations. Costs COUNT 1 + AVG 2 = 3 units.
+SLOW_DP_QUERY = ("SELECT COUNT(*) AS n, AVG(a.spend) AS mean FROM purchases a "
+                 "JOIN purchases b ON a.user_id = b.user_id "
+                 "JOIN purchases c ON a.user_id = c.user_id "
+                 "JOIN purchases d ON a.user_id = d.user_id "
+                 "WHERE hash(a.spend + b.spend + c.spend + d.spend) = 0")
+# Costs COUNT 1 + COUNT_DISTINCT 1 + SUM 1 + AVG 2 + STDDEV 3 = 8 units.
+EIGHT_UNIT_QUERY = ("SELECT campaign, COUNT(*) AS n, COUNT(DISTINCT user_id) AS users, "
+                    "SUM(spend) AS total, AVG(spend) AS mean, STDDEV(spend) AS sd "
+                    "FROM purchases GROUP BY campaign")
+THREE_UNIT_QUERY = "SELECT COUNT(*) AS n, AVG(spend) AS mean FROM purchases"
+ONE_UNIT_QUERY = "SELECT COUNT(DISTINCT user_id) AS users FROM purchases"
+# epsilon 1 and usersNoisePerQuery 20 give 19 units: remainingCount per aggregation type when
+# nothing is spent (AVG costs 2 units, STDDEV 3).
+FULL_19 = {"AVG": (9, 9), "COUNT": (19, 19), "COUNT_DISTINCT": (19, 19), "SUM": (19, 19),
+           "STDDEV": (6, 6)}
 
 
 def make_purchases(seed=11):
@@ -52,7 +74,9 @@ def to_csv(rows):
     return out.getvalue()
 
 
-class DpQueryTest(ServerTestCase):
+class DpTestCase(ServerTestCase):
+    """Accounts Q (queries, receives results) and A (owns purchases, under a CUSTOM rule with
+    differential privacy on user_id), and helpers; the tests are in the subclasses."""
 
     @classmethod
     def setUpClass(cls):
@@ -77,8 +101,7 @@ class DpQueryTest(ServerTestCase):
                               "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
                               "Parameters": {"field.delim": ","}}}})
         cls.role = create_role(iam, "CleanRooms-purchases", cls.bucket)
-        cls.q_cr = srv.client("cleanrooms", cls.q_acct)
-        cls.a_cr = srv.client("cleanrooms", cls.a_acct)
+        cls.connect()
         q_s3 = srv.client("s3", cls.q_acct)
         cls.results = f"results-{random_id()[:8]}"
         q_s3.create_bucket(Bucket=cls.results)
@@ -93,7 +116,13 @@ class DpQueryTest(ServerTestCase):
                 "allowedAnalysisProviders": [cls.q_acct.account_id],
                 "differentialPrivacy": {"columns": [{"name": "user_id"}]}}}})
 
-    def collaboration(self, epsilon, noise):
+    @classmethod
+    def connect(cls):
+        """(Re)creates the boto3 clients: the server listens on a new port after a restart."""
+        cls.q_cr = cls.server.client("cleanrooms", cls.q_acct)
+        cls.a_cr = cls.server.client("cleanrooms", cls.a_acct)
+
+    def collaboration(self, epsilon, noise, auto_refresh="NONE"):
         """A collaboration of Q and A with A's table associated as `purchases` and a budget
         template; returns Q's membership id."""
         cid = self.q_cr.create_collaboration(
@@ -115,7 +144,7 @@ class DpQueryTest(ServerTestCase):
                 "allowedResultReceivers": [self.q_acct.account_id]}}})
         self.a_cr.create_privacy_budget_template(
             membershipIdentifier=a_mid, privacyBudgetType="DIFFERENTIAL_PRIVACY",
-            autoRefresh="NONE",
+            autoRefresh=auto_refresh,
             parameters={"differentialPrivacy": {"epsilon": epsilon, "usersNoisePerQuery": noise}})
         return q_mid
 
@@ -136,6 +165,26 @@ class DpQueryTest(ServerTestCase):
             time.sleep(0.05)
         self.fail(f"query {qid} did not finish")
 
+    def start_running(self, mid, sql):
+        """Starts `sql` and returns its id once GetProtectedQuery reports it STARTED."""
+        qid = self.start(mid, sql)["id"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            status = self.q_cr.get_protected_query(
+                membershipIdentifier=mid, protectedQueryIdentifier=qid)["protectedQuery"]["status"]
+            if status == "STARTED":
+                return qid
+            self.assertEqual(status, "SUBMITTED")
+            time.sleep(0.02)
+        self.fail(f"query {qid} did not start")
+
+    def refusal(self, mid, sql):
+        """The error of StartProtectedQuery for `sql`, which must be refused."""
+        return call_error(self.q_cr.start_protected_query, membershipIdentifier=mid, type="SQL",
+                          sqlParameters={"queryString": sql},
+                          resultConfiguration={"outputConfiguration": {"s3": {
+                              "resultFormat": "CSV", "bucket": self.results, "keyPrefix": "dp"}}})
+
     def download(self, location):
         target = os.path.join(self.tmp, random_id())
         res = self.server.aws(self.q_acct, "s3", "cp", "--recursive", location, target)
@@ -154,6 +203,9 @@ class DpQueryTest(ServerTestCase):
         return {a["type"]: (a["maxCount"], a["remainingCount"])
                 for a in budgets[0]["budget"]["differentialPrivacy"]["aggregations"]}
 
+
+class DpQueryTest(DpTestCase):
+
     # ----- tests -------------------------------------------------------------------------------
 
     def test_grouped_query_counts_under_the_contribution_limit(self):
@@ -163,6 +215,9 @@ class DpQueryTest(ServerTestCase):
                "SUM(spend) AS total FROM purchases GROUP BY campaign ORDER BY campaign")
         q = self.wait(mid, self.start(mid, sql)["id"])
         self.assertEqual(q["status"], "SUCCESS", q)
+        # Held to a padded duration: 1, 2, 3, 4, 6, 8, ... seconds.
+        ladder = [1000 * 2 ** k for k in range(12)] + [1500 * 2 ** k for k in range(1, 12)]
+        self.assertIn(q["statistics"]["totalDurationInMillis"], ladder)
         params = q["differentialPrivacy"]["sensitivityParameters"]
         self.assertEqual([p["aggregationType"] for p in params], ["COUNT", "COUNT_DISTINCT", "SUM"])
         limit = params[0]["userContributionLimit"]
@@ -288,7 +343,7 @@ class DpQueryTest(ServerTestCase):
             "SELECT COUNT(*) FROM purchases a JOIN purchases b ON a.campaign = b.campaign":
                 "joined with each other only by equality of their user identifier",
             "SELECT COUNT(*) FROM purchases WHERE spend > (SELECT AVG(spend) FROM purchases)":
-                "subqueries that read a protected table",
+                "subqueries in expressions",
             "SELECT campaign, COUNT(*) FROM purchases GROUP BY campaign HAVING COUNT(*) > 5":
                 "HAVING is not supported",
         }
@@ -301,6 +356,143 @@ class DpQueryTest(ServerTestCase):
             self.assertEqual((err["code"], err["status"]), ("ValidationException", 400), (sql, err))
             self.assertIn(reason, err["message"], sql)
         self.assertEqual(self.remaining(mid), before)
+
+
+
+class DpQueryRestartTest(DpTestCase):
+    """A server stopped in the middle of a DP query, by SIGTERM or by a crash, never leaves the
+    query running: it ends FAILED, the budget it reserved stays spent (it may have read data),
+    and new DP queries run."""
+
+    def assert_runs_dp_queries(self, mid, remaining):
+        q = self.wait(mid, self.start(mid, ONE_UNIT_QUERY)["id"])
+        self.assertEqual(q["status"], "SUCCESS", q)
+        self.assertEqual(self.remaining(mid)["COUNT"], (19, remaining - 1))
+
+    def test_sigterm_mid_query_ends_it_failed_with_its_spend_kept(self):
+        mid = self.collaboration(epsilon=1, noise=20)  # 19 units
+        qid = self.start_running(mid, SLOW_DP_QUERY)
+        # Reserved when it started: 3 units.
+        self.assertEqual(self.remaining(mid)["COUNT"], (19, 16))
+        time.sleep(0.5)  # well into reading the tables
+        self.assertEqual(self.q_cr.get_protected_query(membershipIdentifier=mid,
+                                                       protectedQueryIdentifier=qid)[
+            "protectedQuery"]["status"], "STARTED")
+        began = time.time()
+        self.server.restart()  # SIGTERM; asserts a clean exit
+        self.assertLess(time.time() - began, 20, "shutdown waited for the query")
+        self.connect()
+        q = self.q_cr.get_protected_query(membershipIdentifier=mid,
+                                          protectedQueryIdentifier=qid)["protectedQuery"]
+        self.assertEqual(q["status"], "FAILED", q)
+        self.assertEqual(q["error"]["code"], "SERVER_SHUTDOWN", q)
+        self.assertNotIn("result", q)
+        self.assertEqual(self.remaining(mid)["COUNT"], (19, 16))
+        self.assert_runs_dp_queries(mid, 16)
+
+    def test_crash_mid_query_ends_it_failed_with_its_spend_kept(self):
+        mid = self.collaboration(epsilon=1, noise=20)
+        qid = self.start_running(mid, SLOW_DP_QUERY)
+        self.assertEqual(self.remaining(mid)["COUNT"], (19, 16))
+        time.sleep(0.5)
+        self.assertEqual(self.q_cr.get_protected_query(membershipIdentifier=mid,
+                                                       protectedQueryIdentifier=qid)[
+            "protectedQuery"]["status"], "STARTED")
+        self.server._kill()  # SIGKILL: the charge is left RESERVED
+        self.server.start()
+        self.connect()
+        q = self.q_cr.get_protected_query(membershipIdentifier=mid,
+                                          protectedQueryIdentifier=qid)["protectedQuery"]
+        self.assertEqual(q["status"], "FAILED", q)
+        self.assertEqual(q["error"]["code"], "SERVER_RESTARTED", q)
+        self.assertNotIn("result", q)
+        # Settled at start-up as spent: nobody can tell how much of the data it had read.
+        self.assertEqual(self.remaining(mid)["COUNT"], (19, 16))
+        for scratch in ("query-results", "query-spill"):
+            path = os.path.join(self.server.data_dir, scratch)
+            self.assertEqual(os.listdir(path) if os.path.isdir(path) else [], [], scratch)
+        self.assert_runs_dp_queries(mid, 16)
+
+
+UTC = datetime.timezone.utc
+# The server's (and the clients') clock: first near the end of March, then just after midnight
+# UTC on April 1. The margin before midnight is for slow (e.g. sanitizer) builds: the March part
+# of the test must end before the shifted clock reaches April.
+END_OF_MARCH = datetime.datetime(2026, 3, 31, 23, 50, 0, tzinfo=UTC)
+APRIL = datetime.datetime(2026, 4, 1, 0, 0, 0, tzinfo=UTC)
+START_OF_APRIL = datetime.datetime(2026, 4, 1, 0, 0, 30, tzinfo=UTC)
+
+
+@unittest.skipUnless(faketime_library(), "libfaketime is not installed (Debian package faketime; "
+                                         "scripts/install-deps.sh --test installs it)")
+class DpBudgetRefreshTest(DpTestCase):
+    """Budget periods follow the server's wall clock. cleanroomd runs under libfaketime
+    (Server.clock_offset, harness.faketime_env), its clock shifted to 23:50 UTC on March 31,
+    2026, then restarted with it at 00:00:30 UTC on April 1; its local time zone is UTC-10, where
+    it is still March 31, so the month must be the UTC one. boto3 signs with the same shifted
+    clock, and the `cleanroom` and `aws` commands run under libfaketime too (SigV4 allows 15
+    minutes of skew)."""
+
+    @classmethod
+    def make_server(cls):
+        cls.clock = ShiftedSigningClock(offset_to(END_OF_MARCH)).start()
+        cls.addClassCleanup(cls.clock.stop)
+        # TZ: a POSIX zone string, so no tzdata is needed.
+        return Server(env={"TZ": "HST+10"}, clock_offset=cls.clock.offset)
+
+    def server_month(self):
+        """The month of the latest timestamp the server logged (its shifted clock)."""
+        stamps = [r["ts"] for r in self.server.log_records() if isinstance(r.get("ts"), str)]
+        self.assertTrue(stamps, "the server logged no timestamps")
+        return stamps[-1][:7]
+
+    def test_calendar_month_budget_comes_back_in_the_next_month(self):
+        self.assertEqual(self.server_month(), "2026-03", "libfaketime did not move the clock")
+        monthly = self.collaboration(epsilon=1, noise=20, auto_refresh="CALENDAR_MONTH")
+        lifetime = self.collaboration(epsilon=1, noise=20, auto_refresh="NONE")
+        for mid in (monthly, lifetime):
+            self.assertEqual(self.remaining(mid), FULL_19)
+            for left in (11, 3):
+                q = self.wait(mid, self.start(mid, EIGHT_UNIT_QUERY)["id"])
+                self.assertEqual(q["status"], "SUCCESS", q)
+                self.assertEqual(self.remaining(mid)["COUNT"], (19, left))
+        # The monthly budget's last 3 units go to a query still running when the server dies;
+        # the lifetime budget's to a query that completes.
+        slow = self.start_running(monthly, SLOW_DP_QUERY)
+        q = self.wait(lifetime, self.start(lifetime, THREE_UNIT_QUERY)["id"])
+        self.assertEqual(q["status"], "SUCCESS", q)
+        for mid in (monthly, lifetime):
+            self.assertEqual(self.remaining(mid)["COUNT"], (19, 0))
+            err = self.refusal(mid, ONE_UNIT_QUERY)
+            self.assertEqual((err["code"], err["status"]), ("ValidationException", 400), err)
+            self.assertIn("privacy budget", err["message"])
+        self.assertLess(self.clock.now(remove_tzinfo=False), APRIL,
+                        "the March part of the test outran its margin before midnight")
+
+        # SIGKILL (the running query's charge is left RESERVED, and settled at the next start,
+        # in April: it must stay in March), then start in April.
+        self.server._kill()
+        self.clock.offset = self.server.clock_offset = offset_to(START_OF_APRIL)
+        self.server.start()
+        self.connect()
+        self.assertEqual(self.server_month(), "2026-04")
+        q = self.q_cr.get_protected_query(membershipIdentifier=monthly,
+                                          protectedQueryIdentifier=slow)["protectedQuery"]
+        self.assertEqual((q["status"], q["error"]["code"]), ("FAILED", "SERVER_RESTARTED"), q)
+
+        self.assertEqual(self.remaining(monthly), FULL_19)
+        self.assertEqual(self.remaining(lifetime), {k: (m, 0) for k, (m, _) in FULL_19.items()})
+        err = self.refusal(lifetime, ONE_UNIT_QUERY)
+        self.assertIn("privacy budget", err["message"])
+        q = self.wait(monthly, self.start(monthly, ONE_UNIT_QUERY)["id"])
+        self.assertEqual(q["status"], "SUCCESS", q)
+        # The AWS CLI, under the same clock, sees April's budget.
+        out = self.server.aws_json(self.q_acct, "cleanrooms", "list-privacy-budgets",
+                                   "--membership-identifier", monthly,
+                                   "--privacy-budget-type", "DIFFERENTIAL_PRIVACY")
+        aggregations = out["privacyBudgetSummaries"][0]["budget"]["differentialPrivacy"][
+            "aggregations"]
+        self.assertEqual({a["type"]: a["remainingCount"] for a in aggregations}["COUNT"], 18)
 
 
 if __name__ == "__main__":

@@ -533,6 +533,7 @@ TEST_F(DpQueryTest, ValuesAreClampedToTheChosenBound) {
       "user_id,kind,amount,code,score\n"
       "u1,click,1000,7,0\nu2,click,2,7,0\nu3,click,-500,7,0\nu4,click,6,7,0\n";
   FakeMechanism m;
+  m.row_exponent = 0;  // one row's worth per user: a user's sum is clamped to [-8, 8]
   m.value_exponents = {3};
   absl::StatusOr<DpRun> run =
       Run("SELECT SUM(amount) AS total, AVG(amount) AS mean, COUNT(amount) AS n FROM events", m);
@@ -541,8 +542,8 @@ TEST_F(DpQueryTest, ValuesAreClampedToTheChosenBound) {
   EXPECT_THAT(run->rows->rows, ElementsAre(Row{"8.0", "2.0", "4"}));
   EXPECT_EQ(run->value_exponents, (std::vector<int>{3}));
   ASSERT_EQ(m.groups.size(), 1u);
-  // In grid units of 2^(3 - 16): 8 is 2^16.
-  EXPECT_EQ(m.groups[0].aggregates[0].sum, 8 * 8192);
+  // In grid units of 2^(3 - 12): 8 is 2^12.
+  EXPECT_EQ(m.groups[0].aggregates[0].sum, 8 * 512);
   EXPECT_EQ(m.groups[0].aggregates[0].count, 4);
   // Users by ceil(log2(largest |value|)), from 2^-16: 2 -> 1, 6 -> 3, 500 -> 9, 1000 -> 10.
   std::vector<int64_t> expected(kDpMaxValueExponent - kDpMinValueExponent + 1, 0);
@@ -563,22 +564,40 @@ TEST_F(DpQueryTest, ValuesAreClampedToTheChosenBound) {
 TEST_F(DpQueryTest, ValuesAreRoundedToTheGrid) {
   csv_["events"] = "user_id,kind,amount,code,score\nu1,a,1,7,1.3\nu2,a,1,7,-0.1\n";
   FakeMechanism m;
-  m.value_exponents = {1};  // B = 2, grid unit 2^-15
+  m.row_exponent = 0;
+  m.value_exponents = {1};  // B = 2, grid unit 2^-11
   std::vector<Row> rows = Rows("SELECT SUM(score) AS s FROM events", m);
   ASSERT_EQ(m.groups.size(), 1u);
-  // round(1.3 * 2^15) = round(42598.4) = 42598, round(-0.1 * 2^15) = round(-3276.8) = -3277.
-  EXPECT_EQ(m.groups[0].aggregates[0].sum, 42598 - 3277);
-  EXPECT_EQ(m.groups[0].aggregates[0].sum_squares,
-            absl::int128{42598} * 42598 + absl::int128{3277} * 3277);
+  // round(1.3 * 2^11) = round(2662.4) = 2662, round(-0.1 * 2^11) = round(-204.8) = -205.
+  EXPECT_EQ(m.groups[0].aggregates[0].sum, 2662 - 205);
+  // Squares on the squared grid: round(1.69 * 2^22) = round(7088373.76) = 7088374,
+  // round(0.01 * 2^22) = round(41943.04) = 41943.
+  EXPECT_EQ(m.groups[0].aggregates[0].sum_squares, absl::int128{7088374} + 41943);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(std::stod(*rows[0][0]), (42598 - 3277) / 32768.0);
+  EXPECT_EQ(std::stod(*rows[0][0]), (2662 - 205) / 2048.0);
 
   // With B = 1, 1.3 is clamped to 1 first.
   FakeMechanism clamped;
+  clamped.row_exponent = 0;
   clamped.value_exponents = {0};
   Rows("SELECT SUM(score) AS s FROM events", clamped);
   ASSERT_EQ(clamped.groups.size(), 1u);
-  EXPECT_EQ(clamped.groups[0].aggregates[0].sum, 65536 - 6554);
+  EXPECT_EQ(clamped.groups[0].aggregates[0].sum, 4096 - 410);
+}
+
+TEST_F(DpQueryTest, AUsersSumIsScaledToItsRowLimitThenClamped) {
+  // u1 has four rows in the group (sum 40); with 2 rows' worth it counts 2 rows and 20.
+  csv_["events"] =
+      "user_id,kind,amount,code,score\nu1,a,10,7,0\nu1,a,10,7,0\nu1,a,10,7,0\nu1,a,10,7,0\n"
+      "u2,a,3,7,0\n";
+  FakeMechanism m;
+  m.row_exponent = 1;
+  m.value_exponents = {4};  // B = 16: u1's scaled sum 20 is within 2 * 16
+  std::vector<Row> rows = Rows("SELECT COUNT(*) AS n, SUM(amount) AS s, AVG(amount) AS a FROM events", m);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "3");
+  EXPECT_EQ(rows[0][1], "23.0");
+  EXPECT_DOUBLE_EQ(std::stod(*rows[0][2]), 23.0 / 3);
 }
 
 TEST_F(DpQueryTest, StddevStatistics) {
@@ -589,7 +608,7 @@ TEST_F(DpQueryTest, StddevStatistics) {
   std::vector<Row> rows =
       Rows("SELECT STDDEV_POP(amount) AS p, STDDEV_SAMP(amount) AS s FROM events", m);
   ASSERT_EQ(m.groups.size(), 1u);
-  const absl::int128 unit = 8192;  // 1 in grid units of 2^(3 - 16)
+  const absl::int128 unit = 512;  // 1 in grid units of 2^(3 - 12)
   EXPECT_EQ(m.groups[0].aggregates[0].count, 4);
   EXPECT_EQ(m.groups[0].aggregates[0].sum, 16 * unit);
   EXPECT_EQ(m.groups[0].aggregates[0].sum_squares, (1 + 9 + 25 + 49) * unit * unit);
@@ -708,8 +727,7 @@ TEST_F(DpQueryTest, ExecuteDpRefusesWhatAnalyzeDpRefusesAndBadMechanisms) {
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(run.status().message(), HasSubstr("the mechanism chose a row limit out of range"));
   FakeMechanism groups;
-  groups.row_exponent = 1;
-  groups.group_exponent = 2;
+  groups.group_exponent = kDpMaxGroupExponent + 1;
   run = Run("SELECT kind, COUNT(*) FROM events GROUP BY kind", groups);
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(run.status().message(), HasSubstr("the mechanism chose a group limit out of range"));
