@@ -54,7 +54,7 @@ SQL = ("SELECT campaign, COUNT(*) AS n, COUNT(DISTINCT user_id) AS users, SUM(v)
        "FROM {table} GROUP BY campaign")
 DP_TABLE, PLAIN_TABLE = "dp_events", "events"
 # Engine constants (src/engine/dp_query.h), for the stage diagnostic.
-MAX_ROW_EXPONENT, MIN_VALUE_EXPONENT, MAX_VALUE_EXPONENT, GRID_BITS = 8, -16, 48, 16
+MAX_ROW_EXPONENT, MIN_VALUE_EXPONENT, MAX_VALUE_EXPONENT, GRID_BITS = 8, -16, 48, 12
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # The hold of a DP query (dp::PaddedDurationMillis): 1, 2, 3, 4, 6, 8, 12, ... seconds.
 LADDER_MS = sorted([1000 * 2 ** k for k in range(16)] + [1500 * 2 ** k for k in range(1, 16)])
@@ -190,60 +190,51 @@ def run_query(querier, sql, watcher=None):
 
 def dp_stages(source, row_limit, group_limit, bound_exponent):
     """(stage, SQL) pairs: what Engine::ExecuteDp runs for the benchmark's query
-    (src/engine/dp_query.cc), with the group limit split into its parts so they can be timed;
-    `row_limit` K, `group_limit` L and the value bound 2^e as the mechanism chose them."""
-    bound = f"CAST('{float(2 ** bound_exponent)!r}' AS DOUBLE)"
+    (src/engine/dp_query.cc), `row_limit` C (rows' worth per user and group), `group_limit` L
+    and the value bound 2^e as the mechanism chose them."""
+    c = row_limit
+    bound = f"CAST('{float(c * 2 ** bound_exponent)!r}' AS DOUBLE)"
+    square_bound = f"CAST('{float(c * 4 ** bound_exponent)!r}' AS DOUBLE)"
     scale = f"CAST('{float(2 ** (GRID_BITS - bound_exponent))!r}' AS DOUBLE)"
-    valid = (f"(CASE WHEN isfinite(__v0) THEN CAST(round(greatest(-{bound}, least({bound}, "
-             f"__v0)) * {scale}) AS HUGEINT) END)")
+    square_scale = f"CAST('{float(4 ** (GRID_BITS - bound_exponent))!r}' AS DOUBLE)"
+    shrink = f"(CASE WHEN __nv0 > {c} THEN {c} / __nv0 ELSE 1 END)"
+    v = "(CASE WHEN isfinite(__v0) THEN __v0 END)"
     min_magnitude = f"CAST('{float(2 ** MIN_VALUE_EXPONENT)!r}' AS DOUBLE)"
     return [
         ("1. user-level rows: CREATE TEMP TABLE __dp_rows AS SELECT TRY(user_id), TRY(campaign), "
-         "TRY_CAST(TRY(v) AS DOUBLE), TRY(user_id) FROM t",
+         "TRY_CAST(TRY(v) AS DOUBLE) FROM t",
          "CREATE OR REPLACE TEMP TABLE __dp_rows AS SELECT TRY(user_id) AS __u, TRY(campaign) AS "
-         f"__k0, TRY_CAST(TRY(v) AS DOUBLE) AS __v0, TRY(user_id) AS __c1 FROM {source}"),
-        ("2a. histogram of users by rows (GROUP BY __u)",
-         f"SELECT CAST(least({MAX_ROW_EXPONENT}, ceil(log2(n))) AS INTEGER), count(*) FROM "
-         "(SELECT count(*) AS n FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u) GROUP BY ALL"),
-        ("2b. histogram of users by groups (DISTINCT __u, __k0, then GROUP BY __u)",
-         f"SELECT CAST(least({MAX_ROW_EXPONENT}, ceil(log2(n))) AS INTEGER), count(*) FROM "
-         "(SELECT count(*) AS n FROM (SELECT DISTINCT __u, __k0 FROM __dp_rows WHERE __u IS NOT "
-         "NULL) GROUP BY __u) GROUP BY ALL"),
-        ("2c. histogram of users by largest abs(v) (GROUP BY __u)",
-         f"SELECT CAST(CASE WHEN m IS NULL OR m <= {min_magnitude} THEN {MIN_VALUE_EXPONENT} "
-         f"ELSE least({MAX_VALUE_EXPONENT}, ceil(log2(m))) END AS INTEGER), count(*) FROM "
-         "(SELECT max((CASE WHEN isfinite(__v0) THEN abs(__v0) END)) AS m FROM __dp_rows WHERE "
-         "__u IS NOT NULL GROUP BY __u) GROUP BY ALL"),
-        ("3a. group limit: each user's groups (DISTINCT), row_number() OVER (PARTITION BY __u "
-         "ORDER BY random()) <= L",
-         "CREATE OR REPLACE TEMP TABLE __g AS SELECT * FROM (SELECT __u, __k0, row_number() OVER "
-         "(PARTITION BY __u ORDER BY random()) AS __gn FROM (SELECT DISTINCT __u, __k0 FROM "
-         f"__dp_rows WHERE __u IS NOT NULL)) WHERE __gn <= {group_limit}"),
-        ("3b. group limit: __dp_rows JOIN the kept groups ON __u AND __k0 IS NOT DISTINCT FROM",
-         "CREATE OR REPLACE TEMP TABLE __r AS SELECT r.* FROM __dp_rows r JOIN __g g ON r.__u = "
-         "g.__u AND r.__k0 IS NOT DISTINCT FROM g.__k0"),
-        ("3c. row limit: row_number() OVER (PARTITION BY __u ORDER BY random()) <= K",
-         "CREATE OR REPLACE TEMP TABLE __kept AS SELECT * FROM (SELECT *, row_number() OVER "
-         f"(PARTITION BY __u ORDER BY random()) AS __rn FROM __r) WHERE __rn <= {row_limit}"),
-        ("3d. per-group statistics over the kept rows (count(DISTINCT __u), counts, HUGEINT sums "
-         "on the grid)",
-         "SELECT __k0, count(DISTINCT __u), count(*), CAST(0 AS HUGEINT), CAST(0 AS HUGEINT), "
-         "count(DISTINCT __u), CAST(0 AS HUGEINT), CAST(0 AS HUGEINT), "
-         f"count({valid}), sum({valid}), sum({valid} * {valid}) FROM __kept GROUP BY __k0"),
-        ("3. (as the engine runs it: 3a-3d in one statement)",
+         f"__k0, TRY_CAST(TRY(v) AS DOUBLE) AS __v0 FROM {source}"),
+        ("2. per user and group: rows, count, sum, sum of squares and largest abs(v) "
+         "(GROUP BY __u, __k0)",
+         "CREATE OR REPLACE TEMP TABLE __dp_ug AS SELECT __u, __k0, count(*) AS __n, "
+         f"count({v}) AS __nv0, sum({v}) AS __s0, sum({v} * {v}) AS __q0, max(abs({v})) AS __m0 "
+         "FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u, __k0"),
+        ("3. per user: groups, most rows in a group, largest abs(v) (GROUP BY __u over stage 2)",
+         "CREATE OR REPLACE TEMP TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r, "
+         "max(__m0) AS __m0 FROM __dp_ug GROUP BY __u"),
+        ("4. the three histograms of users (over stage 3)",
+         f"SELECT 'r', CAST(least({MAX_ROW_EXPONENT}, ceil(log2(greatest(1, __r)))) AS INTEGER) AS b, "
+         "count(*) FROM __dp_users GROUP BY b UNION ALL "
+         f"SELECT 'g', CAST(least({MAX_ROW_EXPONENT}, ceil(log2(greatest(1, __g)))) AS INTEGER) AS b, "
+         "count(*) FROM __dp_users GROUP BY b UNION ALL "
+         f"SELECT 'm', CAST(CASE WHEN __m0 IS NULL OR __m0 <= {min_magnitude} THEN {MIN_VALUE_EXPONENT} "
+         f"ELSE least({MAX_VALUE_EXPONENT}, ceil(log2(__m0))) END AS INTEGER) AS b, count(*) "
+         "FROM __dp_users GROUP BY b"),
+        ("5. per-group statistics: L groups per user (row_number() over the user-groups of stage 2), "
+         "counts capped at C, sums scaled, clamped, on the grid",
          "WITH kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY "
-         "random()) AS __rn FROM (SELECT r.* FROM __dp_rows r JOIN (SELECT * FROM (SELECT __u, "
-         "__k0, row_number() OVER (PARTITION BY __u ORDER BY random()) AS __gn FROM (SELECT "
-         f"DISTINCT __u, __k0 FROM __dp_rows WHERE __u IS NOT NULL)) WHERE __gn <= {group_limit}) "
-         "g ON r.__u = g.__u AND r.__k0 IS NOT DISTINCT FROM g.__k0)) WHERE __rn <= "
-         f"{row_limit}) SELECT __k0, count(DISTINCT __u), count(*), CAST(0 AS HUGEINT), "
-         "CAST(0 AS HUGEINT), count(DISTINCT __u), CAST(0 AS HUGEINT), CAST(0 AS HUGEINT), "
-         f"count({valid}), sum({valid}), sum({valid} * {valid}) FROM kept GROUP BY __k0"),
+         f"random()) AS __gn FROM __dp_ug) WHERE __gn <= {group_limit}) SELECT __k0, count(*), "
+         f"sum(least(__n, {c})), count(*), sum(least(__nv0, {c})), "
+         f"sum(CAST(round(greatest(-{bound}, least({bound}, coalesce(__s0, 0) * {shrink})) * {scale}) "
+         "AS HUGEINT)), "
+         f"sum(CAST(round(greatest(0, least({square_bound}, coalesce(__q0, 0) * {shrink})) * "
+         f"{square_scale}) AS HUGEINT)) FROM kept GROUP BY __k0"),
     ]
 
 
-# The stages that make up the engine's pipeline (3 = 3a..3d as one statement).
-PIPELINE = ("1.", "2a.", "2b.", "2c.", "3. ")
+# The stages that make up the engine's pipeline.
+PIPELINE = ("1.", "2.", "3.", "4.", "5.")
 
 
 def run_stages(ref, workdir, stages):
@@ -252,10 +243,8 @@ def run_stages(ref, workdir, stages):
     for label, sql in stages:
         answer = ref.call(f"exec {os.path.join(workdir, 'stage.txt')} {sql}")
         out[label] = (answer["ms"] / 1000, answer["cpu_ms"] / 1000)
-    ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS __g")
-    ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS __r")
-    ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS __kept")
-    ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS __dp_rows")
+    for table in ("__dp_users", "__dp_ug", "__dp_rows"):
+        ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS {table}")
     return out
 
 
@@ -264,8 +253,9 @@ def run_stages(ref, workdir, stages):
 def check_dp(expected, got, tolerance, noise, row_limit):
     """The DP result has the same campaigns as the exact one and user counts within
     `tolerance` (relative) of the exact ones; COUNT(*) is at most the exact count plus that;
-    both give 6 noise standard deviations on top (sigma <= N K sqrt(7/3): 7 releases share the
-    query's 3 units, and K bounds both sensitivities)."""
+    both give 6 noise standard deviations on top (sigma <= N C L sqrt(7/3): 7 releases share the
+    query's 3 units, and userContributionLimit = C L bounds both sensitivities, sqrt(L) C and
+    sqrt(L))."""
     (_, exact_rows), (header, rows) = expected, got
     slack = 6 * noise * row_limit * math.sqrt(7 / 3)
     exact = {r[0]: r for r in exact_rows}
@@ -308,9 +298,10 @@ def measure(args, server, ref, workdir, queriers, paths):
         targets["duckdb"]()
         k = first_dp["sensitivity"][0]["userContributionLimit"]
         e = int(math.log2(first_dp["sensitivity"][2]["maxColumnValue"]))
-        # L is not reported; users here have about as many campaigns as rows (up to 20).
+        # userContributionLimit is C L; L is not reported on its own. Users here have about as
+        # many campaigns as rows (up to 20), so L is taken from that and C from the rest.
         group_limit = min(k, 2 ** math.ceil(math.log2(min(args.campaigns, args.rows / args.users))))
-        stages = dp_stages("t", k, group_limit, e)
+        stages = dp_stages("t", max(1, k // group_limit), group_limit, e)
         targets["stages"]()
         expected = pqb.read_csv_rows(out_csv)
         runs = {"dp": [], "plain": [], "duckdb": [], "stages": []}
@@ -341,7 +332,7 @@ def measure(args, server, ref, workdir, queriers, paths):
                   f"(cpu {p['cpu']:.2f}s), DuckDB {runs['duckdb'][-1]['wall']:.2f}s, DP stages "
                   f"on DuckDB {stages_s:.2f}s",
                   flush=True)
-        return {"runs": runs, "groups": len(expected[1]), "row_limit": k,
+        return {"runs": runs, "groups": len(expected[1]), "row_limit": max(1, k // group_limit),
                 "group_limit": group_limit, "bound_exponent": e,
                 "stages": [label for label, _ in stages],
                 "bytes": sum(os.path.getsize(p) for p in paths), "files": len(paths),
@@ -407,22 +398,16 @@ def report(args, m, meta):
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
 
     # Stages.
-    split_total = sum(med([x[label][0] for x in r["stages"]]) * 1000 for label in m["stages"]
-                      if label[:2] in ("3a", "3b", "3c", "3d"))
-    whole_3 = med([x[label][0] for x in r["stages"] for label in x
-                   if label.startswith("3. ")]) * 1000
     lines += [
         "",
         "Where the DP query's time goes: the statements Engine::ExecuteDp runs for it "
         "(src/engine/dp_query.cc), on plain DuckDB over the same local files, one at a time, "
-        f"with K = {m['row_limit']} rows and L = {m['group_limit']} groups per user and values "
-        f"clamped to ±2^{m['bound_exponent']} (K and the bound as the server chose them; L is "
-        "not reported, so it is set to what these users' group counts give). Stage 3 is also "
-        "split into its parts 3a–3d, each materialized into a temporary table (their medians "
-        f"add up to {split_total / 1000:.1f} s, against {whole_3 / 1000:.1f} s for the engine's "
-        "single statement 3):",
+        f"with C = {m['row_limit']} rows' worth per user and group, L = {m['group_limit']} "
+        f"groups per user and values clamped to ±2^{m['bound_exponent']} per row (C L and the "
+        "bound as the server reported them; L is not reported on its own, so it is set to what "
+        "these users' group counts give):",
         "",
-        "| stage | wall ms, median (low–high) | share of stages 1–3 | CPU s | / plain DuckDB's "
+        "| stage | wall ms, median (low–high) | share of stages 1–5 | CPU s | / plain DuckDB's "
         "whole query |",
         "|---|---:|---:|---:|---:|"]
     total = med(stage_wall)
@@ -433,7 +418,7 @@ def report(args, m, meta):
             f"({med(wall) / total * 100:.0f}%)"
         lines.append(f"| {label} | {ms(wall)} | {share} | {mr(cpu, '{:.2f}')} | "
                      f"{ratio(wall, duck_wall)} |")
-    lines.append(f"| stages 1–3 | {ms(stage_wall)} | 100% | {mr(stage_cpu, '{:.2f}')} | "
+    lines.append(f"| stages 1–5 | {ms(stage_wall)} | 100% | {mr(stage_cpu, '{:.2f}')} | "
                  f"{ratio(stage_wall, duck_wall)} |")
 
     dp_ratio = med([a / b for a, b in zip(col("dp", "wall"), plain_wall)])
@@ -458,7 +443,7 @@ def report(args, m, meta):
         f"has epsilon {args.epsilon} and usersNoisePerQuery {args.noise}; and CUSTOM without it, "
         "in a collaboration of its own. Query: "
         f"`{SQL.format(table='t')}`, {m['groups']} groups, CSV results to the querier's bucket. "
-        f"The DP query costs 3 budget units; its sensitivity parameters: K = "
+        f"The DP query costs 3 budget units; its sensitivity parameters: userContributionLimit (C L) = "
         f"{first[0]['userContributionLimit']}, SUM bounded to ±{first[2]['maxColumnValue']:g}. "
         "Every DP result was checked to release the same campaigns as the exact answer, user "
         f"counts within {args.tolerance:.0%} (plus 6 noise standard deviations) of the exact "
