@@ -196,10 +196,12 @@ class Server {
         for (size_t i = 0; i < t.columns.size(); ++i) {
           typed += (i ? ", " : "") + Literal(t.columns[i].name) + ": " + Literal(t.columns[i].type);
         }
-        scan = "read_csv(" + list + ", header = true, auto_detect = false, columns = " + typed + "}";
+        scan =
+            "read_csv(" + list + ", header = true, auto_detect = false, columns = " + typed + "}";
         scan += ")";
       }
-      auto result = conn_->Query("CREATE OR REPLACE VIEW \"" + t.name + "\" AS SELECT * FROM " + scan);
+      auto result =
+          conn_->Query("CREATE OR REPLACE VIEW \"" + t.name + "\" AS SELECT * FROM " + scan);
       if (result->HasError()) return Error(result->GetError());
       tables_[t.name] = std::move(t);
       return "{\"ok\": true}";
@@ -208,8 +210,8 @@ class Server {
     in >> out;
     if (command == "plain" || command == "explain" || command == "exec") {
       std::string sql = Rest(in);
-      std::string statement = command == "plain"     ? "COPY (" + sql + ") TO " + Literal(out) +
-                                                           " (FORMAT csv, HEADER true)"
+      std::string statement = command == "plain" ? "COPY (" + sql + ") TO " + Literal(out) +
+                                                       " (FORMAT csv, HEADER true)"
                               : command == "explain" ? "EXPLAIN ANALYZE " + sql
                                                      : sql;
       double cpu = CpuMillis();
@@ -247,7 +249,8 @@ class Server {
     return buf;
   }
 
-  std::string RunEngine(const std::string& out, const std::string& thresholds, const std::string& sql) {
+  std::string RunEngine(const std::string& out, const std::string& thresholds,
+                        const std::string& sql) {
     namespace eng = cleanroom::engine;
     if (engine_ == nullptr) {
       eng::EngineOptions options;
@@ -263,8 +266,10 @@ class Server {
     request.output_format = "CSV";
     for (const std::string& t : Split(thresholds == "-" ? "" : thresholds, ',')) {
       size_t dot = t.find('.'), ge = t.find(">=");
-      if (dot == std::string::npos || ge == std::string::npos || ge < dot) return Error("bad threshold " + t);
-      request.thresholds.push_back({t.substr(0, dot), t.substr(dot + 1, ge - dot - 1), std::stoll(t.substr(ge + 2))});
+      if (dot == std::string::npos || ge == std::string::npos || ge < dot)
+        return Error("bad threshold " + t);
+      request.thresholds.push_back(
+          {t.substr(0, dot), t.substr(dot + 1, ge - dot - 1), std::stoll(t.substr(ge + 2))});
     }
     double cpu = CpuMillis();
     auto start = Clock::now();
@@ -273,7 +278,8 @@ class Server {
     for (const auto& [name, table] : tables_) {
       names.emplace_back();
       for (const std::string& file : table.files) {
-        std::string object = "o" + std::to_string(objects.size()) + (table.csv ? ".csv" : ".parquet");
+        std::string object =
+            "o" + std::to_string(objects.size()) + (table.csv ? ".csv" : ".parquet");
         eng::GrantedObject granted;
         granted.size = std::filesystem::file_size(file);
         granted.open = [file]() -> absl::StatusOr<std::unique_ptr<eng::ObjectReader>> {
@@ -352,7 +358,8 @@ int Serve(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 6 && args[0] == "generate") {
-    return Generate(args[1], args[2], std::stoull(args[3]), std::stoull(args[4]), std::stoull(args[5]));
+    return Generate(args[1], args[2], std::stoull(args[3]), std::stoull(args[4]),
+                    std::stoull(args[5]));
   }
   if (!args.empty() && args[0] == "serve") {
     return Serve(std::vector<std::string>(args.begin() + 1, args.end()));

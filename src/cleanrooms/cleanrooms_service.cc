@@ -8,8 +8,7 @@ namespace cleanroom::cleanrooms {
 CleanRoomsService::CleanRoomsService(ResourceStore* store, glue::Catalog* catalog,
                                      iam::RoleAuthorizer* authorizer, const Clock* clock,
                                      ProtectedQueryRunner* runner,
-                                     QueryExecutorOptions query_options,
-                                     logs::LogStore* query_logs)
+                                     QueryExecutorOptions query_options, logs::LogStore* query_logs)
     : apimodel::ModeledRestJsonService(apimodel::CleanRoomsModel()),
       store_(store),
       catalog_(catalog),

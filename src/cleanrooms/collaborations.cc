@@ -501,11 +501,11 @@ absl::StatusOr<Json> CleanRoomsService::DeleteMembership(Ctx& ctx, const Json& i
     ASSIGN_OR_RETURN(int64_t budget_templates,
                      tx.Count(kPrivacyBudgetTemplate, Filter{.membership_id = ms.id}));
     if (associations + templates + budget_templates > 0) {
-      return Conflict("SUBRESOURCES_EXIST", "MEMBERSHIP", ms.id,
-                      StrCat("Membership ", ms.id, " still has ", associations,
-                             " configured table association(s), ", templates,
-                             " analysis template(s) and ", budget_templates,
-                             " privacy budget template(s); delete them first"));
+      return Conflict(
+          "SUBRESOURCES_EXIST", "MEMBERSHIP", ms.id,
+          StrCat("Membership ", ms.id, " still has ", associations,
+                 " configured table association(s), ", templates, " analysis template(s) and ",
+                 budget_templates, " privacy budget template(s); delete them first"));
     }
     ASSIGN_OR_RETURN(std::optional<Resource> c, tx.Get(kCollaboration, ms.collaboration_id));
     ASSIGN_OR_RETURN(std::optional<Resource> member,

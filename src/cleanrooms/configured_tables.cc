@@ -97,8 +97,8 @@ absl::Status CheckAssociatedCollaborations(ResourceStore::Tx& tx, const Resource
     ASSIGN_OR_RETURN(std::optional<Resource> ms, tx.Get(kMembership, a.membership_id));
     if (!ms || ms->status != "ACTIVE") continue;
     RETURN_IF_ERROR(CheckDifferentialPrivacyPlacement(
-        tx, "analysisRulePolicy.v1.custom.differentialPrivacy.columns[0].name",
-        a.collaboration_id, a.id, a.name, table.account_id, rule));
+        tx, "analysisRulePolicy.v1.custom.differentialPrivacy.columns[0].name", a.collaboration_id,
+        a.id, a.name, table.account_id, rule));
   }
   return absl::OkStatus();
 }

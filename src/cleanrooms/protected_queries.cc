@@ -467,8 +467,8 @@ absl::StatusOr<Json> CleanRoomsService::StartProtectedQuery(Ctx& ctx, const Json
   if (check->privacy_budget_units > 0) {
     // Spend is reserved, durably, before the query can read any data (budget_ledger.h).
     q.doc["privacyBudgetUnits"] = check->privacy_budget_units;
-    absl::StatusOr<BudgetReservation> reserved =
-        ledger_.ReserveBudget(request.collaboration_id, request.query_id, check->privacy_budget_units);
+    absl::StatusOr<BudgetReservation> reserved = ledger_.ReserveBudget(
+        request.collaboration_id, request.query_id, check->privacy_budget_units);
     if (!reserved.ok()) {
       if (reserved.status().code() == absl::StatusCode::kResourceExhausted ||
           reserved.status().code() == absl::StatusCode::kFailedPrecondition) {

@@ -51,10 +51,10 @@ struct QueryParameter {
 struct ResultDestination {
   std::string account_id;
   std::string bucket;
-  std::string key_prefix;       // may be empty
-  std::string format = "CSV";   // CSV or PARQUET
+  std::string key_prefix;      // may be empty
+  std::string format = "CSV";  // CSV or PARQUET
   bool single_file = false;
-  std::string role_arn;         // the membership's result role, if it set one
+  std::string role_arn;  // the membership's result role, if it set one
 };
 
 struct ProtectedQueryRequest {
@@ -99,7 +99,7 @@ struct QueryOutcome {
   std::vector<std::string> tables;  // as in QueryCheck
   // One location per destination, in the same order ("s3://bucket/prefix/<id>/result/...").
   std::vector<std::string> locations;
-  int64_t rows = 0;  // result rows written (to each destination)
+  int64_t rows = 0;                                // result rows written (to each destination)
   std::vector<SensitivityParameters> sensitivity;  // differential privacy queries only
   // The duration to report instead of the measured one (differential privacy queries report the
   // padded duration they were held to; see dp::PaddedDurationMillis).

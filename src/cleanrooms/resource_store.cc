@@ -252,9 +252,9 @@ BudgetCharge ChargeFromRow(const store::Statement& s) {
 
 absl::StatusOr<std::optional<BudgetCharge>> ResourceStore::Tx::GetCharge(
     std::string_view query_id) {
-  ASSIGN_OR_RETURN(store::Statement s,
-                   c_.Prepare(StrCat("SELECT ", kChargeColumns,
-                                     " FROM cr_budget_charges WHERE query_id = ?1")));
+  ASSIGN_OR_RETURN(
+      store::Statement s,
+      c_.Prepare(StrCat("SELECT ", kChargeColumns, " FROM cr_budget_charges WHERE query_id = ?1")));
   s.Bind(1, query_id);
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<BudgetCharge>();

@@ -266,8 +266,7 @@ absl::Status CheckDifferentialPrivacyPlacement(ResourceStore::Tx& tx, std::strin
   std::optional<std::string> column = rules::DifferentialPrivacyColumn(rule);
   if (!column) return absl::OkStatus();
   std::vector<rules::DifferentialPrivacyTable> others;
-  ASSIGN_OR_RETURN(std::vector<Resource> associations,
-                   ActiveAssociations(tx, collaboration_id));
+  ASSIGN_OR_RETURN(std::vector<Resource> associations, ActiveAssociations(tx, collaboration_id));
   // Oldest first, so that the message names the table that set the column first.
   std::reverse(associations.begin(), associations.end());
   for (const Resource& a : associations) {
@@ -285,8 +284,7 @@ absl::Status CheckDifferentialPrivacyPlacement(ResourceStore::Tx& tx, std::strin
   }
   ASSIGN_OR_RETURN(std::vector<Resource> members, Members(tx, collaboration_id));
   return rules::ValidateDifferentialPrivacyInCollaboration(
-      path, collaboration_id,
-      {std::string(association_name), std::string(owner), *column},
+      path, collaboration_id, {std::string(association_name), std::string(owner), *column},
       CollaborationContextOf(members), others);
 }
 

@@ -30,12 +30,14 @@ int64_t PaddedDurationMillis(int64_t elapsed_millis) {
 }
 
 absl::StatusOr<QueryMechanism> QueryMechanism::Create(NoiseSource* noise, int users_noise_per_query,
-                                                      std::vector<QueryAggregate> aggregates, int value_count,
-                                                      bool grouped, int grid_bits) {
+                                                      std::vector<QueryAggregate> aggregates,
+                                                      int value_count, bool grouped,
+                                                      int grid_bits) {
   if (users_noise_per_query < 1 || users_noise_per_query > 100) {
     return absl::InvalidArgumentError("usersNoisePerQuery must be 1-100");
   }
-  if (aggregates.empty()) return absl::InvalidArgumentError("a DP query needs at least one aggregate");
+  if (aggregates.empty())
+    return absl::InvalidArgumentError("a DP query needs at least one aggregate");
   if (grid_bits < 1 || grid_bits > 20) return absl::InvalidArgumentError("grid bits must be 1-20");
   for (const QueryAggregate& a : aggregates) {
     bool valued = a.type == AggregationType::kSum || a.type == AggregationType::kAvg ||
@@ -44,11 +46,12 @@ absl::StatusOr<QueryMechanism> QueryMechanism::Create(NoiseSource* noise, int us
       return absl::InvalidArgumentError("an aggregate names a value it cannot have");
     }
   }
-  return QueryMechanism(noise, users_noise_per_query, std::move(aggregates), value_count, grouped, grid_bits);
+  return QueryMechanism(noise, users_noise_per_query, std::move(aggregates), value_count, grouped,
+                        grid_bits);
 }
 
-QueryMechanism::QueryMechanism(NoiseSource* noise, int n, std::vector<QueryAggregate> aggregates, int value_count,
-                               bool grouped, int grid_bits)
+QueryMechanism::QueryMechanism(NoiseSource* noise, int n, std::vector<QueryAggregate> aggregates,
+                               int value_count, bool grouped, int grid_bits)
     : noise_(noise),
       n_(n),
       aggregates_(std::move(aggregates)),
@@ -81,7 +84,8 @@ int64_t QueryMechanism::GroupThreshold(int group_exponent) const {
   return 2 + static_cast<int64_t>(std::ceil(t));
 }
 
-absl::StatusOr<absl::int128> QueryMechanism::Noisy(absl::int128 truth, const BigInt& delta_squared) {
+absl::StatusOr<absl::int128> QueryMechanism::Noisy(absl::int128 truth,
+                                                   const BigInt& delta_squared) {
   ASSIGN_OR_RETURN(int64_t z, noise_->Draw(Variance(delta_squared)));
   return truth + z;
 }
@@ -111,15 +115,16 @@ absl::StatusOr<int> QueryMechanism::ChooseRowExponent(const std::vector<int64_t>
   return row_exponent_;
 }
 
-absl::StatusOr<int> QueryMechanism::ChooseGroupExponent(const std::vector<int64_t>& users_by_groups) {
+absl::StatusOr<int> QueryMechanism::ChooseGroupExponent(
+    const std::vector<int64_t>& users_by_groups) {
   if (row_exponent_ < 0) return absl::FailedPreconditionError("the row limit was not chosen");
   if (!grouped_) return absl::FailedPreconditionError("the query has no GROUP BY");
   ASSIGN_OR_RETURN(group_exponent_, ChooseBin(users_by_groups));
   return group_exponent_;
 }
 
-absl::StatusOr<int> QueryMechanism::ChooseValueExponent(int value, const std::vector<int64_t>& users_by_magnitude,
-                                                        int min_exponent) {
+absl::StatusOr<int> QueryMechanism::ChooseValueExponent(
+    int value, const std::vector<int64_t>& users_by_magnitude, int min_exponent) {
   if (value < 0 || value >= static_cast<int>(value_exponents_.size())) {
     return absl::InvalidArgumentError("no such value");
   }
@@ -128,7 +133,8 @@ absl::StatusOr<int> QueryMechanism::ChooseValueExponent(int value, const std::ve
   return value_exponents_[value];
 }
 
-absl::StatusOr<std::vector<ReleasedRow>> QueryMechanism::Release(const std::vector<GroupTruth>& groups) {
+absl::StatusOr<std::vector<ReleasedRow>> QueryMechanism::Release(
+    const std::vector<GroupTruth>& groups) {
   if (row_exponent_ < 0) return absl::FailedPreconditionError("the row limit was not chosen");
   // One user's L2 sensitivity over all groups: it is in at most L groups, adding to each at most
   // C to a count, C G grid units to a sum and C G^2 to a sum of squares, and 1 to a user count.

@@ -79,8 +79,8 @@ class QueryMechanism {
   // every SUM / AVG / STDDEV names a value in [0, value_count) and no other aggregate does, and
   // 1 <= grid_bits <= 20. `noise` must outlive the object.
   static absl::StatusOr<QueryMechanism> Create(NoiseSource* noise, int users_noise_per_query,
-                                               std::vector<QueryAggregate> aggregates, int value_count,
-                                               bool grouped, int grid_bits);
+                                               std::vector<QueryAggregate> aggregates,
+                                               int value_count, bool grouped, int grid_bits);
 
   int64_t units() const { return units_; }
   int releases() const { return releases_; }
