@@ -16,8 +16,9 @@ The same grouped aggregation,
 is timed on both from StartProtectedQuery until GetProtectedQuery reports SUCCESS (CSV results
 to the querier's bucket), and on plain DuckDB (bench/plain_duckdb) over the same files on local
 disk. For diagnosis, every round also runs the SQL statements the engine runs for the DP query
-(src/engine/dp_query.cc: the table of user-level rows, the three histograms, the group and row
-limits with their row_number() windows and join, the per-group statistics) on plain DuckDB, one
+(src/engine/dp_query.cc: the aggregation per user and group straight from the scan, the one per
+user, the three histograms, the choice of groups for users with too many and the per-group
+statistics) on plain DuckDB, one
 statement at a time, so that the stages can be timed; and the DP query's own end of computation
 is taken from its result spool file (written before the query is held to its padded duration).
 """
@@ -194,26 +195,22 @@ def dp_stages(source, row_limit, group_limit, bound_exponent):
     and the value bound 2^e as the mechanism chose them."""
     c = row_limit
     bound = f"CAST('{float(c * 2 ** bound_exponent)!r}' AS DOUBLE)"
-    square_bound = f"CAST('{float(c * 4 ** bound_exponent)!r}' AS DOUBLE)"
     scale = f"CAST('{float(2 ** (GRID_BITS - bound_exponent))!r}' AS DOUBLE)"
-    square_scale = f"CAST('{float(4 ** (GRID_BITS - bound_exponent))!r}' AS DOUBLE)"
     shrink = f"(CASE WHEN __nv0 > {c} THEN {c} / __nv0 ELSE 1 END)"
     v = "(CASE WHEN isfinite(__v0) THEN __v0 END)"
     min_magnitude = f"CAST('{float(2 ** MIN_VALUE_EXPONENT)!r}' AS DOUBLE)"
+    big = f"(SELECT __u FROM __dp_users WHERE __g > {group_limit}) b ON g.__u = b.__u"
     return [
-        ("1. user-level rows: CREATE TEMP TABLE __dp_rows AS SELECT TRY(user_id), TRY(campaign), "
-         "TRY_CAST(TRY(v) AS DOUBLE) FROM t",
-         "CREATE OR REPLACE TEMP TABLE __dp_rows AS SELECT TRY(user_id) AS __u, TRY(campaign) AS "
-         f"__k0, TRY_CAST(TRY(v) AS DOUBLE) AS __v0 FROM {source}"),
-        ("2. per user and group: rows, count, sum, sum of squares and largest abs(v) "
-         "(GROUP BY __u, __k0)",
+        ("1. per user and group, straight from the scan: rows, count, sum and largest abs(v) "
+         "(GROUP BY __u, __k0 over TRY(user_id), TRY(campaign), TRY_CAST(TRY(v) AS DOUBLE))",
          "CREATE OR REPLACE TEMP TABLE __dp_ug AS SELECT __u, __k0, count(*) AS __n, "
-         f"count({v}) AS __nv0, sum({v}) AS __s0, sum({v} * {v}) AS __q0, max(abs({v})) AS __m0 "
-         "FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u, __k0"),
-        ("3. per user: groups, most rows in a group, largest abs(v) (GROUP BY __u over stage 2)",
+         f"count({v}) AS __nv0, sum({v}) AS __s0, max(abs({v})) AS __m0 "
+         "FROM (SELECT TRY(user_id) AS __u, TRY(campaign) AS __k0, TRY_CAST(TRY(v) AS DOUBLE) "
+         f"AS __v0 FROM {source}) WHERE __u IS NOT NULL GROUP BY __u, __k0"),
+        ("2. per user: groups, most rows in a group, largest abs(v) (GROUP BY __u over stage 1)",
          "CREATE OR REPLACE TEMP TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r, "
          "max(__m0) AS __m0 FROM __dp_ug GROUP BY __u"),
-        ("4. the three histograms of users (over stage 3)",
+        ("3. the three histograms of users (over stage 2)",
          f"SELECT 'r', CAST(least({MAX_ROW_EXPONENT}, ceil(log2(greatest(1, __r)))) AS INTEGER) AS b, "
          "count(*) FROM __dp_users GROUP BY b UNION ALL "
          f"SELECT 'g', CAST(least({MAX_ROW_EXPONENT}, ceil(log2(greatest(1, __g)))) AS INTEGER) AS b, "
@@ -221,20 +218,19 @@ def dp_stages(source, row_limit, group_limit, bound_exponent):
          f"SELECT 'm', CAST(CASE WHEN __m0 IS NULL OR __m0 <= {min_magnitude} THEN {MIN_VALUE_EXPONENT} "
          f"ELSE least({MAX_VALUE_EXPONENT}, ceil(log2(__m0))) END AS INTEGER) AS b, count(*) "
          "FROM __dp_users GROUP BY b"),
-        ("5. per-group statistics: L groups per user (row_number() over the user-groups of stage 2), "
-         "counts capped at C, sums scaled, clamped, on the grid",
-         "WITH kept AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY "
-         f"random()) AS __gn FROM __dp_ug) WHERE __gn <= {group_limit}) SELECT __k0, count(*), "
-         f"sum(least(__n, {c})), count(*), sum(least(__nv0, {c})), "
+        ("4. per-group statistics: L groups per user (a row_number() window only over the users "
+         "with more than L), counts capped at C, sums scaled, clamped, on the grid",
+         f"WITH kept AS (SELECT g.* FROM __dp_ug g ANTI JOIN {big} UNION ALL SELECT * EXCLUDE "
+         "(__gn) FROM (SELECT g.*, row_number() OVER (PARTITION BY g.__u ORDER BY random()) AS "
+         f"__gn FROM __dp_ug g SEMI JOIN {big}) WHERE __gn <= {group_limit}) SELECT __k0, "
+         f"count(*), sum(least(__n, {c})), count(*), sum(least(__nv0, {c})), "
          f"sum(CAST(round(greatest(-{bound}, least({bound}, coalesce(__s0, 0) * {shrink})) * {scale}) "
-         "AS HUGEINT)), "
-         f"sum(CAST(round(greatest(0, least({square_bound}, coalesce(__q0, 0) * {shrink})) * "
-         f"{square_scale}) AS HUGEINT)) FROM kept GROUP BY __k0"),
+         "AS HUGEINT)) FROM kept GROUP BY __k0"),
     ]
 
 
 # The stages that make up the engine's pipeline.
-PIPELINE = ("1.", "2.", "3.", "4.", "5.")
+PIPELINE = ("1.", "2.", "3.", "4.")
 
 
 def run_stages(ref, workdir, stages):
@@ -243,7 +239,7 @@ def run_stages(ref, workdir, stages):
     for label, sql in stages:
         answer = ref.call(f"exec {os.path.join(workdir, 'stage.txt')} {sql}")
         out[label] = (answer["ms"] / 1000, answer["cpu_ms"] / 1000)
-    for table in ("__dp_users", "__dp_ug", "__dp_rows"):
+    for table in ("__dp_users", "__dp_ug"):
         ref.call(f"exec {os.path.join(workdir, 'stage.txt')} DROP TABLE IF EXISTS {table}")
     return out
 
@@ -386,7 +382,7 @@ def report(args, m, meta):
         ("cleanroomd, without DP: the server's run time (totalDurationInMillis)",
          col("plain", "server"), None),
         ("**plain DuckDB, the query as written (reference)**", duck_wall, duck_cpu),
-        ("plain DuckDB, the DP pipeline's statements 1–3 one after the other (diagnostic)",
+        ("plain DuckDB, the DP pipeline's statements 1–4 one after the other (diagnostic)",
          stage_wall, stage_cpu),
     ]
     for label, values, cpu in rows:
@@ -407,7 +403,7 @@ def report(args, m, meta):
         "bound as the server reported them; L is not reported on its own, so it is set to what "
         "these users' group counts give):",
         "",
-        "| stage | wall ms, median (low–high) | share of stages 1–5 | CPU s | / plain DuckDB's "
+        "| stage | wall ms, median (low–high) | share of stages 1–4 | CPU s | / plain DuckDB's "
         "whole query |",
         "|---|---:|---:|---:|---:|"]
     total = med(stage_wall)
@@ -418,7 +414,7 @@ def report(args, m, meta):
             f"({med(wall) / total * 100:.0f}%)"
         lines.append(f"| {label} | {ms(wall)} | {share} | {mr(cpu, '{:.2f}')} | "
                      f"{ratio(wall, duck_wall)} |")
-    lines.append(f"| stages 1–5 | {ms(stage_wall)} | 100% | {mr(stage_cpu, '{:.2f}')} | "
+    lines.append(f"| stages 1–4 | {ms(stage_wall)} | 100% | {mr(stage_cpu, '{:.2f}')} | "
                  f"{ratio(stage_wall, duck_wall)} |")
 
     dp_ratio = med([a / b for a, b in zip(col("dp", "wall"), plain_wall)])

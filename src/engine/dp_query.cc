@@ -3,6 +3,7 @@
 // private temporary table of user-level rows.
 #include "engine/dp_query.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
@@ -10,9 +11,9 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/str_replace.h"
 #include "common/sql_text.h"
 #include "common/status_macros.h"
-#include "absl/strings/str_replace.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
 #include "duckdb/main/appender.hpp"
@@ -20,6 +21,7 @@
 #include "duckdb/parser/expression/list.hpp"
 #include "duckdb/parser/parsed_data/copy_info.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
+#include "duckdb/parser/parsed_data/create_view_info.hpp"
 #include "duckdb/parser/query_node/list.hpp"
 #include "duckdb/parser/statement/copy_statement.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
@@ -38,20 +40,25 @@ using ExprPtr = unique_ptr<ParsedExpression>;
 
 constexpr char kPrefix[] = "differential privacy: ";
 
-absl::Status Refuse(const std::string& sql, const duckdb::optional_idx& at, const std::string& message) {
+absl::Status Refuse(const std::string& sql, const duckdb::optional_idx& at,
+                    const std::string& message) {
   if (at.IsValid()) {
-    return absl::InvalidArgumentError(
-        StrCat(kPrefix, message, " (", DescribeOffset(sql, static_cast<size_t>(at.GetIndex())), ")"));
+    return absl::InvalidArgumentError(StrCat(
+        kPrefix, message, " (", DescribeOffset(sql, static_cast<size_t>(at.GetIndex())), ")"));
   }
   return absl::InvalidArgumentError(StrCat(kPrefix, message));
 }
 
 const std::map<std::string, DpAggregateKind>& AllowedAggregates() {
-  static const auto* names = new std::map<std::string, DpAggregateKind>{
-      {"count", DpAggregateKind::kCount},          {"count_star", DpAggregateKind::kCount},
-      {"sum", DpAggregateKind::kSum},              {"avg", DpAggregateKind::kAvg},
-      {"mean", DpAggregateKind::kAvg},             {"stddev", DpAggregateKind::kStddevSamp},
-      {"stddev_samp", DpAggregateKind::kStddevSamp}, {"stddev_pop", DpAggregateKind::kStddevPop}};
+  static const auto* names =
+      new std::map<std::string, DpAggregateKind>{{"count", DpAggregateKind::kCount},
+                                                 {"count_star", DpAggregateKind::kCount},
+                                                 {"sum", DpAggregateKind::kSum},
+                                                 {"avg", DpAggregateKind::kAvg},
+                                                 {"mean", DpAggregateKind::kAvg},
+                                                 {"stddev", DpAggregateKind::kStddevSamp},
+                                                 {"stddev_samp", DpAggregateKind::kStddevSamp},
+                                                 {"stddev_pop", DpAggregateKind::kStddevPop}};
   return *names;
 }
 
@@ -83,7 +90,8 @@ void Bindings(const duckdb::TableRef& ref, std::vector<std::string>* out) {
 
 // True if `e` is the user identifier of a protected table: its column, or a set operation
 // whose every input is one.
-bool IsUserId(const Expr& e, const std::vector<Scan>& scans, const std::vector<DpTable>& dp_tables) {
+bool IsUserId(const Expr& e, const std::vector<Scan>& scans,
+              const std::vector<DpTable>& dp_tables) {
   if (e.kind == Expr::Kind::kSetOperation) {
     if (e.children.empty()) return false;
     for (const Expr& c : e.children) {
@@ -91,9 +99,11 @@ bool IsUserId(const Expr& e, const std::vector<Scan>& scans, const std::vector<D
     }
     return true;
   }
-  if (e.kind != Expr::Kind::kColumn || e.scan < 0 || e.scan >= static_cast<int>(scans.size())) return false;
+  if (e.kind != Expr::Kind::kColumn || e.scan < 0 || e.scan >= static_cast<int>(scans.size()))
+    return false;
   for (const DpTable& t : dp_tables) {
-    if (ToLower(t.table) == ToLower(scans[e.scan].table) && ToLower(t.user_id_column) == ToLower(e.name)) {
+    if (ToLower(t.table) == ToLower(scans[e.scan].table) &&
+        ToLower(t.user_id_column) == ToLower(e.name)) {
       return true;
     }
   }
@@ -115,16 +125,22 @@ struct Analysis {
 // The final SELECT of `statement`, below its CTEs; nullptr if it ends in something else.
 duckdb::SelectNode* FinalSelectOrNull(duckdb::SQLStatement& statement) {
   duckdb::QueryNode* root = statement.Cast<duckdb::SelectStatement>().node.get();
-  while (root->type == duckdb::QueryNodeType::CTE_NODE) root = root->Cast<duckdb::CTENode>().child.get();
-  return root->type == duckdb::QueryNodeType::SELECT_NODE ? &root->Cast<duckdb::SelectNode>() : nullptr;
+  while (root->type == duckdb::QueryNodeType::CTE_NODE)
+    root = root->Cast<duckdb::CTENode>().child.get();
+  return root->type == duckdb::QueryNodeType::SELECT_NODE ? &root->Cast<duckdb::SelectNode>()
+                                                          : nullptr;
 }
 
-duckdb::SelectNode& FinalSelect(duckdb::SQLStatement& statement) { return *FinalSelectOrNull(statement); }
+duckdb::SelectNode& FinalSelect(duckdb::SQLStatement& statement) {
+  return *FinalSelectOrNull(statement);
+}
 
 // `statement` selecting only `item` from the final SELECT's FROM and WHERE, resolved; nullopt if
 // it does not bind (e.g. a candidate column that does not exist).
-std::optional<ResolvedQuery> Probe(duckdb::DuckDB& db, const std::string& sql, const duckdb::SQLStatement& statement,
-                                   const ParsedExpression& item, const std::vector<TableSchema>& tables) {
+std::optional<ResolvedQuery> Probe(duckdb::DuckDB& db, const std::string& sql,
+                                   const duckdb::SQLStatement& statement,
+                                   const ParsedExpression& item,
+                                   const std::vector<TableSchema>& tables) {
   ParsedQuery probe;
   probe.statement = statement.Copy();
   auto& node = FinalSelect(*probe.statement);
@@ -159,7 +175,8 @@ absl::StatusOr<ResolvedQuery> ProbeRows(duckdb::DuckDB& db, const std::string& s
   return ResolveParsed(db, sql, std::move(probe), tables);
 }
 
-absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, const std::vector<TableSchema>& tables,
+absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql,
+                                 const std::vector<TableSchema>& tables,
                                  const std::vector<SqlParameter>& parameters,
                                  const std::vector<DpTable>& dp_tables) {
   ASSIGN_OR_RETURN(ParsedQuery parsed, ParseQuery(sql, tables, parameters));
@@ -172,19 +189,25 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
   }
   a.statement = std::move(parsed.statement);
   if (FinalSelectOrNull(*a.statement) == nullptr) {
-    return Refuse(sql, {},
-                  "the query must end in one SELECT that aggregates; set operations (UNION, EXCEPT, "
-                  "INTERSECT) may be used only inside CTEs");
+    return Refuse(
+        sql, {},
+        "the query must end in one SELECT that aggregates; set operations (UNION, EXCEPT, "
+        "INTERSECT) may be used only inside CTEs");
   }
   auto& node = FinalSelect(*a.statement);
   if (!node.from_table) return Refuse(sql, {}, "the final SELECT must read a table");
   if (node.having) {
-    return Refuse(sql, node.having->query_location,
-                  "HAVING is not supported: groups are released by the noise mechanism, which drops "
-                  "those with too few users");
+    return Refuse(
+        sql, node.having->query_location,
+        "HAVING is not supported: groups are released by the noise mechanism, which drops "
+        "those with too few users");
   }
-  if (node.qualify) return Refuse(sql, node.qualify->query_location, "QUALIFY is not supported in the final SELECT");
-  if (node.sample) return Refuse(sql, {}, "sampling (USING SAMPLE, TABLESAMPLE) is not supported in the final SELECT");
+  if (node.qualify)
+    return Refuse(sql, node.qualify->query_location,
+                  "QUALIFY is not supported in the final SELECT");
+  if (node.sample)
+    return Refuse(sql, {},
+                  "sampling (USING SAMPLE, TABLESAMPLE) is not supported in the final SELECT");
   if (node.aggregate_handling == duckdb::AggregateHandling::FORCE_AGGREGATES) {
     return Refuse(sql, {}, "GROUP BY ALL is not supported: list the GROUP BY columns");
   }
@@ -250,10 +273,11 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
       if (!which.empty()) which += ", ";
       which += StrCat("\"", t.table, "\" (", t.user_id_column, ")");
     }
-    return Refuse(sql, {},
-                  StrCat("the final SELECT must aggregate user-level rows: its FROM must keep the user "
-                         "identifier column of the protected tables ", which,
-                         ", so select that column in every CTE and subquery it reads"));
+    return Refuse(
+        sql, {},
+        StrCat("the final SELECT must aggregate user-level rows: its FROM must keep the user "
+               "identifier column of the protected tables ",
+               which, ", so select that column in every CTE and subquery it reads"));
   }
   a.query.user_id = a.user_id->ToString();
 
@@ -277,8 +301,9 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
       auto kind = allowed.find(ToLower(f.function_name));
       if (kind != allowed.end() && !f.is_operator && f.schema.empty()) {
         if (f.filter || (f.order_bys && !f.order_bys->orders.empty()) || f.export_state) {
-          return Refuse(sql, item.query_location,
-                        StrCat("FILTER and ORDER BY inside ", f.function_name, " are not supported"));
+          return Refuse(
+              sql, item.query_location,
+              StrCat("FILTER and ORDER BY inside ", f.function_name, " are not supported"));
         }
         DpAggregate agg;
         agg.kind = kind->second;
@@ -287,17 +312,21 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
         if (f.distinct && is_count) agg.kind = DpAggregateKind::kCountDistinct;
         if (f.distinct && !is_count) {
           return Refuse(sql, item.query_location,
-                        StrCat(f.function_name, "(DISTINCT ...) is not supported; only COUNT may be DISTINCT"));
+                        StrCat(f.function_name,
+                               "(DISTINCT ...) is not supported; only COUNT may be DISTINCT"));
         }
         if (is_count && f.children.empty()) {
-          if (f.distinct) return Refuse(sql, item.query_location, "COUNT(DISTINCT *) is not supported");
+          if (f.distinct)
+            return Refuse(sql, item.query_location, "COUNT(DISTINCT *) is not supported");
           agg.counts_rows = true;
           a.counted.push_back(nullptr);
         } else if (f.children.size() != 1) {
-          return Refuse(sql, item.query_location, StrCat(f.function_name, " takes one argument here"));
+          return Refuse(sql, item.query_location,
+                        StrCat(f.function_name, " takes one argument here"));
         } else if (is_count) {
           std::optional<ResolvedQuery> probe = Probe(db, sql, *a.statement, *f.children[0], tables);
-          agg.counts_users = f.distinct && probe && IsUserId(probe->outputs[0].expr, probe->scans, dp_tables);
+          agg.counts_users =
+              f.distinct && probe && IsUserId(probe->outputs[0].expr, probe->scans, dp_tables);
           a.counted.push_back(f.children[0]->Copy());
         } else {
           std::string rendered = WithoutAlias(*f.children[0])->ToString();
@@ -319,18 +348,20 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
       std::string what = item.GetExpressionClass() == duckdb::ExpressionClass::STAR
                              ? std::string("`*`")
                              : StrCat("output column ", out.name);
-      return Refuse(sql, item.query_location,
-                    StrCat(what,
-                           " is neither a GROUP BY key nor one of the aggregates differential privacy "
-                           "allows in the final SELECT: COUNT, COUNT(DISTINCT ...), SUM, AVG and STDDEV, "
-                           "each directly over a column or expression"));
+      return Refuse(
+          sql, item.query_location,
+          StrCat(what,
+                 " is neither a GROUP BY key nor one of the aggregates differential privacy "
+                 "allows in the final SELECT: COUNT, COUNT(DISTINCT ...), SUM, AVG and STDDEV, "
+                 "each directly over a column or expression"));
     }
     a.query.outputs.push_back(std::move(out));
   }
   if (a.query.aggregates.empty()) {
-    return Refuse(sql, {},
-                  "the final SELECT must aggregate (COUNT, COUNT(DISTINCT ...), SUM, AVG or STDDEV): "
-                  "rows of protected tables are never listed");
+    return Refuse(
+        sql, {},
+        "the final SELECT must aggregate (COUNT, COUNT(DISTINCT ...), SUM, AVG or STDDEV): "
+        "rows of protected tables are never listed");
   }
 
   // The rows policies check: the user identifier and everything the final SELECT computes from
@@ -347,8 +378,10 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
   // ORDER BY and LIMIT, over the output columns.
   for (const auto& m : node.modifiers) {
     using M = duckdb::ResultModifierType;
-    if (m->type == M::DISTINCT_MODIFIER) return Refuse(sql, {}, "SELECT DISTINCT is not supported in the final SELECT");
-    if (m->type == M::LIMIT_PERCENT_MODIFIER) return Refuse(sql, {}, "LIMIT ... PERCENT is not supported");
+    if (m->type == M::DISTINCT_MODIFIER)
+      return Refuse(sql, {}, "SELECT DISTINCT is not supported in the final SELECT");
+    if (m->type == M::LIMIT_PERCENT_MODIFIER)
+      return Refuse(sql, {}, "LIMIT ... PERCENT is not supported");
     auto copy = m->Copy();
     if (m->type == M::LIMIT_MODIFIER) {
       auto& limit = copy->Cast<duckdb::LimitModifier>();
@@ -373,8 +406,9 @@ absl::StatusOr<Analysis> Analyze(duckdb::DuckDB& db, const std::string& sql, con
           }
         }
         if (column < 0) {
-          return Refuse(sql, e->query_location,
-                        "ORDER BY must name output columns (by name, position or the same expression)");
+          return Refuse(
+              sql, e->query_location,
+              "ORDER BY must name output columns (by name, position or the same expression)");
         }
         e = make_uniq<duckdb::ColumnRefExpression>(StrCat("__o", column));
       }
@@ -505,10 +539,10 @@ absl::StatusOr<duckdb::unique_ptr<duckdb::MaterializedQueryResult>> Run(duckdb::
   return result;
 }
 
-
 }  // namespace
 
-absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql, const std::vector<TableSchema>& tables,
+absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql,
+                                          const std::vector<TableSchema>& tables,
                                           const std::vector<SqlParameter>& parameters,
                                           const std::vector<DpTable>& dp_tables) {
   try {
@@ -520,15 +554,16 @@ absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql, const std::vec
   }
 }
 
-absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std::vector<DpTable>& dp_tables,
-                                        DpMechanism& mechanism,
-                                        const std::function<void(std::function<void()>)>& on_start) {
+absl::StatusOr<DpRun> Engine::ExecuteDp(
+    const ExecuteRequest& request, const std::vector<DpTable>& dp_tables, DpMechanism& mechanism,
+    const std::function<void(std::function<void()>)>& on_start) {
   std::vector<TableSchema> schemas;
   for (const TableSource& t : request.tables) schemas.push_back(t.schema);
   std::shared_ptr<InterruptState> state = WatchInterrupt(on_start);
   DpRun run;
   try {
-    ASSIGN_OR_RETURN(Analysis a, Analyze(*impl_->db, request.sql, schemas, request.parameters, dp_tables));
+    ASSIGN_OR_RETURN(Analysis a,
+                     Analyze(*impl_->db, request.sql, schemas, request.parameters, dp_tables));
     const DpQuery& q = a.query;
     duckdb::Connection conn(*impl_->db);
     {
@@ -555,24 +590,41 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     auto& node = FinalSelect(*rows);
     node.select_list.clear();
     node.select_list.push_back(Named(Try(a.user_id->Copy()), "__u"));
-    for (size_t i = 0; i < a.keys.size(); ++i) node.select_list.push_back(Named(Try(a.keys[i]->Copy()), StrCat("__k", i)));
+    for (size_t i = 0; i < a.keys.size(); ++i)
+      node.select_list.push_back(Named(Try(a.keys[i]->Copy()), StrCat("__k", i)));
     for (size_t j = 0; j < a.values.size(); ++j) {
-      node.select_list.push_back(Named(
-          make_uniq<duckdb::CastExpression>(duckdb::LogicalType::DOUBLE, Try(a.values[j]->Copy()), /*try_cast=*/true),
-          StrCat("__v", j)));
+      node.select_list.push_back(
+          Named(make_uniq<duckdb::CastExpression>(duckdb::LogicalType::DOUBLE,
+                                                  Try(a.values[j]->Copy()), /*try_cast=*/true),
+                StrCat("__v", j)));
     }
     for (size_t i = 0; i < a.counted.size(); ++i) {
-      if (a.counted[i]) node.select_list.push_back(Named(Try(a.counted[i]->Copy()), StrCat("__c", i)));
+      if (a.counted[i])
+        node.select_list.push_back(Named(Try(a.counted[i]->Copy()), StrCat("__c", i)));
     }
     node.groups.group_expressions.clear();
     node.groups.grouping_sets.clear();
     node.modifiers.clear();
     node.aggregate_handling = duckdb::AggregateHandling::STANDARD_HANDLING;
+    // The rows are read once, straight into the aggregation of step 2, unless a COUNT(DISTINCT)
+    // of another column reads them again in step 4: then they are materialized, so that both
+    // read the same rows.
+    bool reread = std::any_of(a.counted.begin(), a.counted.end(),
+                              [](const ExprPtr& e) { return e != nullptr; });
     auto create = make_uniq<duckdb::CreateStatement>();
-    auto info = make_uniq<duckdb::CreateTableInfo>(TEMP_CATALOG, DEFAULT_SCHEMA, "__dp_rows");
-    info->temporary = true;
-    info->query = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(std::move(rows));
-    create->info = std::move(info);
+    auto rows_select =
+        duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(std::move(rows));
+    if (reread) {
+      auto info = make_uniq<duckdb::CreateTableInfo>(TEMP_CATALOG, DEFAULT_SCHEMA, "__dp_rows");
+      info->temporary = true;
+      info->query = std::move(rows_select);
+      create->info = std::move(info);
+    } else {
+      auto info = make_uniq<duckdb::CreateViewInfo>(TEMP_CATALOG, DEFAULT_SCHEMA, "__dp_rows");
+      info->temporary = true;
+      info->query = std::move(rows_select);
+      create->info = std::move(info);
+    }
     auto created = conn.context->Query(std::move(create), false);
     if (created->HasError()) return RuntimeError(created->GetErrorObject());
     if (cancelled()) return absl::CancelledError("the query was cancelled");
@@ -586,44 +638,63 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       same_keys += StrCat(" AND r.__k", i, " IS NOT DISTINCT FROM g.__k", i);
       same_m_keys += StrCat(i ? " AND " : "", "m.__k", i, " IS NOT DISTINCT FROM d.__k", i);
     }
-    auto finite = [](size_t j) { return StrCat("(CASE WHEN isfinite(__v", j, ") THEN __v", j, " END)"); };
-    std::string ug = StrCat("CREATE TEMPORARY TABLE __dp_ug AS SELECT __u", keys.empty() ? "" : ", " + keys,
-                            ", count(*) AS __n");
+    auto finite = [](size_t j) {
+      return StrCat("(CASE WHEN isfinite(__v", j, ") THEN __v", j, " END)");
+    };
+    std::string ug = StrCat("CREATE TEMPORARY TABLE __dp_ug AS SELECT __u",
+                            keys.empty() ? "" : ", " + keys, ", count(*) AS __n");
     for (size_t i = 0; i < a.counted.size(); ++i) {
       if (a.counted[i]) ug += StrCat(", count(__c", i, ") AS __n", i);
     }
+    // Sums of squares only for the values a STDDEV aggregates.
+    std::vector<bool> squared(a.values.size(), false);
+    for (const DpAggregate& agg : q.aggregates) {
+      if (agg.value >= 0 &&
+          (agg.kind == DpAggregateKind::kStddevSamp || agg.kind == DpAggregateKind::kStddevPop)) {
+        squared[agg.value] = true;
+      }
+    }
     for (size_t j = 0; j < a.values.size(); ++j) {
       std::string v = finite(j);
-      ug += StrCat(", count(", v, ") AS __nv", j, ", sum(", v, ") AS __s", j, ", sum(", v, " * ", v, ") AS __q", j,
-                   ", max(abs(", v, ")) AS __m", j);
+      ug += StrCat(", count(", v, ") AS __nv", j, ", sum(", v, ") AS __s", j);
+      if (squared[j]) ug += StrCat(", sum(", v, " * ", v, ") AS __q", j);
+      ug += StrCat(", max(abs(", v, ")) AS __m", j);
     }
-    ug += StrCat(" FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u", keys.empty() ? "" : ", " + keys);
+    ug += StrCat(" FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u",
+                 keys.empty() ? "" : ", " + keys);
     RETURN_IF_ERROR(Run(conn, ug).status());
-    std::string users = "CREATE TEMPORARY TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r";
+    std::string users =
+        "CREATE TEMPORARY TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r";
     for (size_t j = 0; j < a.values.size(); ++j) users += StrCat(", max(__m", j, ") AS __m", j);
     RETURN_IF_ERROR(Run(conn, users + " FROM __dp_ug GROUP BY __u").status());
     if (cancelled()) return absl::CancelledError("the query was cancelled");
 
     // 3. Bounds, from histograms of users.
-    auto histogram = [&](const std::string& bin, size_t bins, int offset) -> absl::StatusOr<std::vector<int64_t>> {
+    auto histogram = [&](const std::string& bin, size_t bins,
+                         int offset) -> absl::StatusOr<std::vector<int64_t>> {
       std::vector<int64_t> out(bins, 0);
-      ASSIGN_OR_RETURN(auto h, Run(conn, StrCat("SELECT CAST(", bin, " AS INTEGER) AS b, count(*) FROM __dp_users GROUP BY b")));
+      ASSIGN_OR_RETURN(auto h,
+                       Run(conn, StrCat("SELECT CAST(", bin,
+                                        " AS INTEGER) AS b, count(*) FROM __dp_users GROUP BY b")));
       for (duckdb::idx_t r = 0; r < h->RowCount(); ++r) {
         int64_t b = h->GetValue(0, r).GetValue<int32_t>() - offset;
-        if (b >= 0 && b < static_cast<int64_t>(bins)) out[b] = h->GetValue(1, r).GetValue<int64_t>();
+        if (b >= 0 && b < static_cast<int64_t>(bins))
+          out[b] = h->GetValue(1, r).GetValue<int64_t>();
       }
       return out;
     };
     auto log_bin = [](const std::string& column, int max) {
       return StrCat("least(", max, ", ceil(log2(greatest(1, ", column, "))))");
     };
-    ASSIGN_OR_RETURN(std::vector<int64_t> by_rows, histogram(log_bin("__r", kDpMaxRowExponent), kDpMaxRowExponent + 1, 0));
+    ASSIGN_OR_RETURN(std::vector<int64_t> by_rows,
+                     histogram(log_bin("__r", kDpMaxRowExponent), kDpMaxRowExponent + 1, 0));
     ASSIGN_OR_RETURN(run.row_exponent, mechanism.ChooseRowExponent(by_rows));
     if (run.row_exponent < 0 || run.row_exponent > kDpMaxRowExponent) {
       return absl::InternalError("the mechanism chose a row limit out of range");
     }
     if (!keys.empty()) {
-      ASSIGN_OR_RETURN(std::vector<int64_t> by_groups, histogram(log_bin("__g", kDpMaxGroupExponent), kDpMaxGroupExponent + 1, 0));
+      ASSIGN_OR_RETURN(std::vector<int64_t> by_groups,
+                       histogram(log_bin("__g", kDpMaxGroupExponent), kDpMaxGroupExponent + 1, 0));
       ASSIGN_OR_RETURN(run.group_exponent, mechanism.ChooseGroupExponent(by_groups));
       if (run.group_exponent < 0 || run.group_exponent > kDpMaxGroupExponent) {
         return absl::InternalError("the mechanism chose a group limit out of range");
@@ -631,10 +702,13 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     }
     for (size_t j = 0; j < a.values.size(); ++j) {
       std::string m = StrCat("__m", j);
-      std::string bin = StrCat("CASE WHEN ", m, " IS NULL OR ", m, " <= ", DoubleLiteral(std::ldexp(1.0, kDpMinValueExponent)),
-                               " THEN ", kDpMinValueExponent, " ELSE least(", kDpMaxValueExponent, ", ceil(log2(", m, "))) END");
-      ASSIGN_OR_RETURN(std::vector<int64_t> by_magnitude,
-                       histogram(bin, kDpMaxValueExponent - kDpMinValueExponent + 1, kDpMinValueExponent));
+      std::string bin = StrCat("CASE WHEN ", m, " IS NULL OR ", m,
+                               " <= ", DoubleLiteral(std::ldexp(1.0, kDpMinValueExponent)),
+                               " THEN ", kDpMinValueExponent, " ELSE least(", kDpMaxValueExponent,
+                               ", ceil(log2(", m, "))) END");
+      ASSIGN_OR_RETURN(
+          std::vector<int64_t> by_magnitude,
+          histogram(bin, kDpMaxValueExponent - kDpMinValueExponent + 1, kDpMinValueExponent));
       ASSIGN_OR_RETURN(int e, mechanism.ChooseValueExponent(static_cast<int>(j), by_magnitude));
       if (e < kDpMinValueExponent || e > kDpMaxValueExponent) {
         return absl::InternalError("the mechanism chose a value bound out of range");
@@ -647,10 +721,19 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     //    at most C rows' worth: counts capped at C, sums scaled by C / rows when above, then
     //    clamped to [-C B, C B] (squares to [0, C B^2]) and put on the grid.
     const int64_t c = int64_t{1} << run.row_exponent;
-    std::string kept = keys.empty()
-                           ? std::string("SELECT * FROM __dp_ug")
-                           : StrCat("SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY __u ORDER BY random()) AS __gn "
-                                    "FROM __dp_ug) WHERE __gn <= ", int64_t{1} << run.group_exponent);
+    //    Only users with more than L groups need a random choice; the others keep all of theirs.
+    const int64_t l = int64_t{1} << run.group_exponent;
+    std::string kept =
+        keys.empty()
+            ? std::string("SELECT * FROM __dp_ug")
+            : StrCat("SELECT g.* FROM __dp_ug g ANTI JOIN (SELECT __u FROM __dp_users WHERE __g > ",
+                     l,
+                     ") b ON g.__u = b.__u UNION ALL SELECT * EXCLUDE (__gn) FROM (SELECT g.*, "
+                     "row_number() OVER "
+                     "(PARTITION BY g.__u ORDER BY random()) AS __gn FROM __dp_ug g SEMI JOIN "
+                     "(SELECT __u FROM "
+                     "__dp_users WHERE __g > ",
+                     l, ") b ON g.__u = b.__u) WHERE __gn <= ", l);
     std::string stats = StrCat("WITH kept AS (", kept, ")");
     std::string main = StrCat("SELECT ", keys.empty() ? "" : keys + ", ", "count(*) AS __users");
     std::string joins;
@@ -660,17 +743,24 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       if (agg.value < 0) {
         if (agg.kind == DpAggregateKind::kCountDistinct && !agg.counts_users) {
           // Distinct values, at most C per user and group.
-          stats += StrCat(", d", i, " AS (SELECT ", keys.empty() ? "" : keys + ", ", "count(DISTINCT __c", i,
-                          ") AS __d FROM (SELECT r.*, row_number() OVER (PARTITION BY r.__u", keys.empty() ? "" : ", ",
-                          keys.empty() ? "" : StrCat("r.", absl::StrReplaceAll(keys, {{", ", ", r."}})),
-                          " ORDER BY random()) AS __dn FROM (SELECT DISTINCT __u", keys.empty() ? "" : ", " + keys, ", __c", i,
-                          " FROM __dp_rows WHERE __u IS NOT NULL AND __c", i, " IS NOT NULL) r JOIN kept g ON r.__u = g.__u",
-                          same_keys, ") WHERE __dn <= ", c, keys.empty() ? "" : " GROUP BY " + keys, ")");
-          joins += StrCat(" LEFT JOIN d", i, keys.empty() ? " ON true" : " ON " + absl::StrReplaceAll(same_m_keys, {{"d.", StrCat("d", i, ".")}}));
+          stats += StrCat(
+              ", d", i, " AS (SELECT ", keys.empty() ? "" : keys + ", ", "count(DISTINCT __c", i,
+              ") AS __d FROM (SELECT r.*, row_number() OVER (PARTITION BY r.__u",
+              keys.empty() ? "" : ", ",
+              keys.empty() ? "" : StrCat("r.", absl::StrReplaceAll(keys, {{", ", ", r."}})),
+              " ORDER BY random()) AS __dn FROM (SELECT DISTINCT __u",
+              keys.empty() ? "" : ", " + keys, ", __c", i,
+              " FROM __dp_rows WHERE __u IS NOT NULL AND __c", i,
+              " IS NOT NULL) r JOIN kept g ON r.__u = g.__u", same_keys, ") WHERE __dn <= ", c,
+              keys.empty() ? "" : " GROUP BY " + keys, ")");
+          joins += StrCat(" LEFT JOIN d", i,
+                          keys.empty() ? " ON true"
+                                       : " ON " + absl::StrReplaceAll(
+                                                      same_m_keys, {{"d.", StrCat("d", i, ".")}}));
           select += StrCat(", coalesce(d", i, ".__d, 0), CAST(0 AS HUGEINT), CAST(0 AS HUGEINT)");
           continue;
         }
-        std::string count = agg.counts_rows ? StrCat("sum(least(__n, ", c, "))")
+        std::string count = agg.counts_rows    ? StrCat("sum(least(__n, ", c, "))")
                             : agg.counts_users ? std::string("count(*)")
                                                : StrCat("sum(least(__n", i, ", ", c, "))");
         main += StrCat(", ", count, " AS __a", i, "c");
@@ -679,14 +769,21 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       }
       int e = run.value_exponents[agg.value];
       std::string j = std::to_string(agg.value);
-      std::string scale = StrCat("(CASE WHEN __nv", j, " > ", c, " THEN ", c, " / __nv", j, " ELSE 1 END)");
+      std::string scale =
+          StrCat("(CASE WHEN __nv", j, " > ", c, " THEN ", c, " / __nv", j, " ELSE 1 END)");
       std::string bound = DoubleLiteral(static_cast<double>(c) * std::ldexp(1.0, e));
       std::string square_bound = DoubleLiteral(static_cast<double>(c) * std::ldexp(1.0, 2 * e));
-      std::string sum = StrCat("sum(CAST(round(greatest(-", bound, ", least(", bound, ", coalesce(__s", j, ", 0) * ", scale,
-                               ")) * ", DoubleLiteral(std::ldexp(1.0, kDpGridBits - e)), ") AS HUGEINT))");
-      std::string squares = StrCat("sum(CAST(round(greatest(0, least(", square_bound, ", coalesce(__q", j, ", 0) * ", scale,
-                                   ")) * ", DoubleLiteral(std::ldexp(1.0, 2 * (kDpGridBits - e))), ") AS HUGEINT))");
-      main += StrCat(", sum(least(__nv", j, ", ", c, ")) AS __a", i, "c, ", sum, " AS __a", i, "s, ", squares, " AS __a", i, "q");
+      std::string sum = StrCat("sum(CAST(round(greatest(-", bound, ", least(", bound,
+                               ", coalesce(__s", j, ", 0) * ", scale, ")) * ",
+                               DoubleLiteral(std::ldexp(1.0, kDpGridBits - e)), ") AS HUGEINT))");
+      std::string squares =
+          agg.kind == DpAggregateKind::kStddevSamp || agg.kind == DpAggregateKind::kStddevPop
+              ? StrCat("sum(CAST(round(greatest(0, least(", square_bound, ", coalesce(__q", j,
+                       ", 0) * ", scale, ")) * ",
+                       DoubleLiteral(std::ldexp(1.0, 2 * (kDpGridBits - e))), ") AS HUGEINT))")
+              : std::string("CAST(0 AS HUGEINT)");
+      main += StrCat(", sum(least(__nv", j, ", ", c, ")) AS __a", i, "c, ", sum, " AS __a", i,
+                     "s, ", squares, " AS __a", i, "q");
       select += StrCat(", m.__a", i, "c, m.__a", i, "s, m.__a", i, "q");
     }
     main += " FROM kept";
@@ -701,9 +798,12 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       g.users = groups_result->GetValue(k, r).GetValue<int64_t>();
       for (size_t i = 0; i < q.aggregates.size(); ++i) {
         DpAggregateTruth t;
-        t.count = ToInt128(groups_result->GetValue(k + 1 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
-        t.sum = ToInt128(groups_result->GetValue(k + 2 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
-        t.sum_squares = ToInt128(groups_result->GetValue(k + 3 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        t.count = ToInt128(
+            groups_result->GetValue(k + 1 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        t.sum = ToInt128(
+            groups_result->GetValue(k + 2 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
+        t.sum_squares = ToInt128(
+            groups_result->GetValue(k + 3 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
         g.aggregates.push_back(t);
       }
       groups.push_back(std::move(g));
@@ -711,7 +811,8 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
 
     // 4. Noise and group selection.
     ASSIGN_OR_RETURN(auto released, mechanism.Release(groups));
-    if (released.size() != groups.size()) return absl::InternalError("the mechanism released a wrong number of groups");
+    if (released.size() != groups.size())
+      return absl::InternalError("the mechanism released a wrong number of groups");
 
     // 5. The released rows, in the query's output order, ORDER BY and LIMIT.
     std::string create_out = "CREATE TEMPORARY TABLE __dp_out (";
@@ -722,7 +823,9 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
         type = groups_result->types[o.index].ToString();
       } else {
         DpAggregateKind kind = q.aggregates[o.index].kind;
-        type = kind == DpAggregateKind::kCount || kind == DpAggregateKind::kCountDistinct ? "BIGINT" : "DOUBLE";
+        type = kind == DpAggregateKind::kCount || kind == DpAggregateKind::kCountDistinct
+                   ? "BIGINT"
+                   : "DOUBLE";
       }
       create_out += StrCat(i ? ", " : "", "__o", i, " ", type);
     }
@@ -732,7 +835,8 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
       for (size_t r = 0; r < released.size(); ++r) {
         if (!released[r].has_value()) continue;
         const std::vector<std::optional<double>>& values = *released[r];
-        if (values.size() != q.aggregates.size()) return absl::InternalError("the mechanism released a wrong row");
+        if (values.size() != q.aggregates.size())
+          return absl::InternalError("the mechanism released a wrong row");
         appender.BeginRow();
         for (const DpOutput& o : q.outputs) {
           if (o.is_key) {
@@ -755,7 +859,8 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(const ExecuteRequest& request, const std
     }
     auto out = make_uniq<duckdb::SelectNode>();
     for (size_t i = 0; i < q.outputs.size(); ++i) {
-      out->select_list.push_back(Named(make_uniq<duckdb::ColumnRefExpression>(StrCat("__o", i)), q.outputs[i].name));
+      out->select_list.push_back(
+          Named(make_uniq<duckdb::ColumnRefExpression>(StrCat("__o", i)), q.outputs[i].name));
     }
     auto table = make_uniq<duckdb::BaseTableRef>();
     table->table_name = "__dp_out";

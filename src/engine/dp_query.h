@@ -12,12 +12,13 @@
 //     so a conversion or overflow error on one user's data becomes NULL instead of failing the
 //     query. Rows whose user identifier is NULL belong to no user and are dropped.
 //  2. They are aggregated per user and group: rows, non-NULL values, and per aggregated value its
-//     count, sum, sum of squares and largest magnitude.
+//     count, sum, largest magnitude and, for STDDEV, sum of squares.
 //  3. Histograms of users by their most rows in a group, by their number of groups, and by the
 //     largest magnitude of each value go to the mechanism, which chooses (with noise) C = 2^e
 //     rows' worth per user and group (at most 2^kDpMaxRowExponent), L = 2^e groups per user (at
 //     most 2^kDpMaxGroupExponent; userContributionLimit is C L) and a bound B = 2^e per value.
-//  4. Each user keeps at most L of its groups, chosen at random. In each, counts are capped at C
+//  4. Each user keeps at most L of its groups, chosen at random (only users with more than L
+//     groups need the choice). In each, counts are capped at C
 //     and sums are scaled down to C rows' worth when the user has more, then clamped to
 //     [-C B, C B] (squares to [0, C B^2]) and put on a grid of B / 2^kDpGridBits (squares:
 //     (B / 2^kDpGridBits)^2), so per-group sums are exact integers (HUGEINT, which these bounds
@@ -48,7 +49,7 @@ inline constexpr int kDpGridBits = 12;  // a value of magnitude B is 2^12 grid u
 
 // A table whose users differential privacy protects, and its user identifier column.
 struct DpTable {
-  std::string table;   // as queries name it
+  std::string table;  // as queries name it
   std::string user_id_column;
 };
 
@@ -57,10 +58,10 @@ enum class DpAggregateKind { kCount, kCountDistinct, kSum, kAvg, kStddevSamp, kS
 // One aggregate of the final SELECT.
 struct DpAggregate {
   DpAggregateKind kind = DpAggregateKind::kCount;
-  std::string expression;  // as DuckDB renders it, e.g. "count(DISTINCT o.user_id)"
+  std::string expression;     // as DuckDB renders it, e.g. "count(DISTINCT o.user_id)"
   bool counts_rows = false;   // COUNT(*)
   bool counts_users = false;  // COUNT(DISTINCT <the user identifier>): at most 1 per user and group
-  int value = -1;  // SUM / AVG / STDDEV: index of its argument in DpQuery::values
+  int value = -1;             // SUM / AVG / STDDEV: index of its argument in DpQuery::values
 };
 
 // One column of the result.
@@ -84,12 +85,13 @@ struct DpQuery {
 
 // True statistics of one group, after contribution bounding, in grid units.
 struct DpAggregateTruth {
-  absl::int128 count = 0;        // rows (or distinct values, or users) it counts, capped per user
-  absl::int128 sum = 0;          // SUM / AVG / STDDEV: sum of the clamped per-user sums, in grid units
-  absl::int128 sum_squares = 0;  // likewise for squares, in squared grid units
+  absl::int128 count = 0;  // rows (or distinct values, or users) it counts, capped per user
+  absl::int128 sum = 0;    // SUM / AVG / STDDEV: sum of the clamped per-user sums, in grid units
+  absl::int128 sum_squares =
+      0;  // STDDEV only (else 0): likewise for squares, in squared grid units
 };
 struct DpGroup {
-  int64_t users = 0;  // distinct users with a kept row in the group
+  int64_t users = 0;                         // distinct users with a kept row in the group
   std::vector<DpAggregateTruth> aggregates;  // as DpQuery::aggregates
 };
 
@@ -108,15 +110,14 @@ class DpMechanism {
   // For DpQuery::values[value]: users_by_magnitude[i] = users whose largest |value| m has
   // ceil(log2 m) = kDpMinValueExponent + i (clamped to the exponent range; m = 0 or no value: bin
   // 0). Returns e in [kDpMinValueExponent, kDpMaxValueExponent]: B = 2^e (step 4 above).
-  virtual absl::StatusOr<int> ChooseValueExponent(int value,
-                                                  const std::vector<int64_t>& users_by_magnitude) = 0;
+  virtual absl::StatusOr<int> ChooseValueExponent(
+      int value, const std::vector<int64_t>& users_by_magnitude) = 0;
   // The groups' true statistics (a query without GROUP BY has exactly one group). Returns, per
   // group, nullopt to withhold it, or one value per aggregate (NULL = nullopt), counts as whole
   // numbers.
   virtual absl::StatusOr<std::vector<std::optional<std::vector<std::optional<double>>>>> Release(
       const std::vector<DpGroup>& groups) = 0;
 };
-
 
 }  // namespace cleanroom::engine
 

@@ -517,6 +517,21 @@ TEST_F(DpQueryTest, GroupsPerUserAreCapped) {
   }
   EXPECT_TRUE(found_click);
 
+  // With 2 groups per user, u1 keeps two of its three: 4 users and 5 rows in all.
+  FakeMechanism two;
+  two.row_exponent = 2;
+  two.group_exponent = 1;
+  users = 0;
+  n = 0;
+  for (const Row& r : Rows(
+           "SELECT kind, COUNT(DISTINCT user_id) AS users, COUNT(*) AS n FROM events GROUP BY kind",
+           two)) {
+    users += std::stoll(*r[1]);
+    n += std::stoll(*r[2]);
+  }
+  EXPECT_EQ(users, 4);
+  EXPECT_EQ(n, 5);
+
   // With 2^2 groups per user, u1 keeps all three.
   FakeMechanism wide;
   wide.row_exponent = 2;
@@ -566,13 +581,15 @@ TEST_F(DpQueryTest, ValuesAreRoundedToTheGrid) {
   FakeMechanism m;
   m.row_exponent = 0;
   m.value_exponents = {1};  // B = 2, grid unit 2^-11
-  std::vector<Row> rows = Rows("SELECT SUM(score) AS s FROM events", m);
+  std::vector<Row> rows = Rows("SELECT SUM(score) AS s, STDDEV_POP(score) AS d FROM events", m);
   ASSERT_EQ(m.groups.size(), 1u);
   // round(1.3 * 2^11) = round(2662.4) = 2662, round(-0.1 * 2^11) = round(-204.8) = -205.
   EXPECT_EQ(m.groups[0].aggregates[0].sum, 2662 - 205);
-  // Squares on the squared grid: round(1.69 * 2^22) = round(7088373.76) = 7088374,
-  // round(0.01 * 2^22) = round(41943.04) = 41943.
-  EXPECT_EQ(m.groups[0].aggregates[0].sum_squares, absl::int128{7088374} + 41943);
+  EXPECT_EQ(m.groups[0].aggregates[1].sum, 2662 - 205);
+  // Squares on the squared grid, for STDDEV only: round(1.69 * 2^22) = round(7088373.76) =
+  // 7088374, round(0.01 * 2^22) = round(41943.04) = 41943.
+  EXPECT_EQ(m.groups[0].aggregates[1].sum_squares, absl::int128{7088374} + 41943);
+  EXPECT_EQ(m.groups[0].aggregates[0].sum_squares, 0);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(std::stod(*rows[0][0]), (2662 - 205) / 2048.0);
 
@@ -593,7 +610,8 @@ TEST_F(DpQueryTest, AUsersSumIsScaledToItsRowLimitThenClamped) {
   FakeMechanism m;
   m.row_exponent = 1;
   m.value_exponents = {4};  // B = 16: u1's scaled sum 20 is within 2 * 16
-  std::vector<Row> rows = Rows("SELECT COUNT(*) AS n, SUM(amount) AS s, AVG(amount) AS a FROM events", m);
+  std::vector<Row> rows =
+      Rows("SELECT COUNT(*) AS n, SUM(amount) AS s, AVG(amount) AS a FROM events", m);
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], "3");
   EXPECT_EQ(rows[0][1], "23.0");
