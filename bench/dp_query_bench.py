@@ -202,7 +202,9 @@ def dp_stages(source, row_limit, group_limit, bound_exponent):
     big = f"(SELECT __u FROM __dp_users WHERE __g > {group_limit}) b ON g.__u = b.__u"
     return [
         ("1. per user and group, straight from the scan: rows, count, sum and largest abs(v) "
-         "(GROUP BY __u, __k0 over TRY(user_id), TRY(campaign), TRY_CAST(TRY(v) AS DOUBLE))",
+         "(GROUP BY __u, __k0 over TRY(user_id), TRY(campaign), TRY_CAST(TRY(v) AS DOUBLE); "
+         "here a temporary table, which the engine keeps as an in-memory result instead, as it "
+         "does stage 2)",
          "CREATE OR REPLACE TEMP TABLE __dp_ug AS SELECT __u, __k0, count(*) AS __n, "
          f"count({v}) AS __nv0, sum({v}) AS __s0, max(abs({v})) AS __m0 "
          "FROM (SELECT TRY(user_id) AS __u, TRY(campaign) AS __k0, TRY_CAST(TRY(v) AS DOUBLE) "

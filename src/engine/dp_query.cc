@@ -22,10 +22,12 @@
 #include "duckdb/parser/parsed_data/copy_info.hpp"
 #include "duckdb/parser/parsed_data/create_table_info.hpp"
 #include "duckdb/parser/parsed_data/create_view_info.hpp"
+#include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/query_node/list.hpp"
 #include "duckdb/parser/statement/copy_statement.hpp"
 #include "duckdb/parser/statement/create_statement.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
+#include "duckdb/parser/tableref/column_data_ref.hpp"
 #include "duckdb/parser/tableref/list.hpp"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
@@ -539,6 +541,78 @@ absl::StatusOr<duckdb::unique_ptr<duckdb::MaterializedQueryResult>> Run(duckdb::
   return result;
 }
 
+// Results kept in memory between the statements of one DP query, by the table name those
+// statements give them: each is scanned in place (a ColumnDataRef over the result's rows) rather
+// than copied into a temporary table, which costs about as much again as computing it.
+using HeldTables = std::map<std::string, std::pair<duckdb::unique_ptr<duckdb::ColumnDataCollection>,
+                                                   duckdb::vector<std::string>>>;
+
+void HoldNode(duckdb::QueryNode& node, const HeldTables& held);
+
+void HoldRef(duckdb::unique_ptr<duckdb::TableRef>& ref, const HeldTables& held) {
+  using T = duckdb::TableReferenceType;
+  if (ref->type == T::JOIN) {
+    auto& join = ref->Cast<duckdb::JoinRef>();
+    HoldRef(join.left, held);
+    HoldRef(join.right, held);
+  } else if (ref->type == T::SUBQUERY) {
+    HoldNode(*ref->Cast<duckdb::SubqueryRef>().subquery->node, held);
+  } else if (ref->type == T::BASE_TABLE) {
+    auto& base = ref->Cast<duckdb::BaseTableRef>();
+    auto it = held.find(base.table_name);
+    if (it == held.end() || !base.schema_name.empty() || !base.catalog_name.empty()) return;
+    // Not owned: the statement only borrows the rows, which outlive it.
+    auto scan = make_uniq<duckdb::ColumnDataRef>(*it->second.first, it->second.second);
+    scan->alias = base.alias.empty() ? base.table_name : base.alias;
+    ref = std::move(scan);
+  }
+}
+
+void HoldNode(duckdb::QueryNode& node, const HeldTables& held) {
+  // DuckDB keeps each CTE twice: in the cte_map of the node that declares it and as a CTENode.
+  for (auto& entry : node.cte_map.map) HoldNode(*entry.second->query->node, held);
+  if (node.type == duckdb::QueryNodeType::CTE_NODE) {
+    auto& cte = node.Cast<duckdb::CTENode>();
+    HoldNode(*cte.query, held);
+    HoldNode(*cte.child, held);
+  } else if (node.type == duckdb::QueryNodeType::RECURSIVE_CTE_NODE) {
+    auto& cte = node.Cast<duckdb::RecursiveCTENode>();
+    HoldNode(*cte.left, held);
+    HoldNode(*cte.right, held);
+  } else if (node.type == duckdb::QueryNodeType::SELECT_NODE) {
+    auto& select = node.Cast<duckdb::SelectNode>();
+    if (select.from_table) HoldRef(select.from_table, held);
+  } else if (node.type == duckdb::QueryNodeType::SET_OPERATION_NODE) {
+    auto& set = node.Cast<duckdb::SetOperationNode>();
+    HoldNode(*set.left, held);
+    HoldNode(*set.right, held);
+  }
+}
+
+// Runs SELECT `sql`, in which the names of `held` stand for those results.
+absl::StatusOr<duckdb::unique_ptr<duckdb::MaterializedQueryResult>> RunHeld(
+    duckdb::Connection& conn, const std::string& sql, const HeldTables& held) {
+  duckdb::Parser parser;
+  parser.ParseQuery(sql);
+  if (parser.statements.size() != 1 ||
+      parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+    return absl::InternalError("a DP statement is not one SELECT");
+  }
+  HoldNode(*parser.statements[0]->Cast<duckdb::SelectStatement>().node, held);
+  auto result = conn.context->Query(std::move(parser.statements[0]), false);
+  if (result->HasError()) return RuntimeError(result->GetErrorObject());
+  return duckdb::unique_ptr_cast<duckdb::QueryResult, duckdb::MaterializedQueryResult>(
+      std::move(result));
+}
+
+// Runs `sql` like RunHeld and keeps its result in `held` as `name`.
+absl::Status Hold(duckdb::Connection& conn, const std::string& name, const std::string& sql,
+                  HeldTables& held) {
+  ASSIGN_OR_RETURN(auto result, RunHeld(conn, sql, held));
+  held[name] = {result->TakeCollection(), result->names};
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql,
@@ -598,8 +672,11 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
                                                   Try(a.values[j]->Copy()), /*try_cast=*/true),
                 StrCat("__v", j)));
     }
+    // COUNT(x) and COUNT(DISTINCT x) need x, except COUNT(DISTINCT <the user identifier>), which
+    // counts the users of a group.
+    auto needs_counted = [&](size_t i) { return a.counted[i] && !q.aggregates[i].counts_users; };
     for (size_t i = 0; i < a.counted.size(); ++i) {
-      if (a.counted[i])
+      if (needs_counted(i))
         node.select_list.push_back(Named(Try(a.counted[i]->Copy()), StrCat("__c", i)));
     }
     node.groups.group_expressions.clear();
@@ -609,8 +686,9 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     // The rows are read once, straight into the aggregation of step 2, unless a COUNT(DISTINCT)
     // of another column reads them again in step 4: then they are materialized, so that both
     // read the same rows.
-    bool reread = std::any_of(a.counted.begin(), a.counted.end(),
-                              [](const ExprPtr& e) { return e != nullptr; });
+    bool reread = std::any_of(q.aggregates.begin(), q.aggregates.end(), [](const DpAggregate& agg) {
+      return agg.kind == DpAggregateKind::kCountDistinct && !agg.counts_users;
+    });
     auto create = make_uniq<duckdb::CreateStatement>();
     auto rows_select =
         duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(std::move(rows));
@@ -641,10 +719,12 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     auto finite = [](size_t j) {
       return StrCat("(CASE WHEN isfinite(__v", j, ") THEN __v", j, " END)");
     };
-    std::string ug = StrCat("CREATE TEMPORARY TABLE __dp_ug AS SELECT __u",
-                            keys.empty() ? "" : ", " + keys, ", count(*) AS __n");
+    HeldTables held;
+    std::string ug = StrCat("SELECT __u", keys.empty() ? "" : ", " + keys, ", count(*) AS __n");
     for (size_t i = 0; i < a.counted.size(); ++i) {
-      if (a.counted[i]) ug += StrCat(", count(__c", i, ") AS __n", i);
+      if (a.counted[i] && q.aggregates[i].kind == DpAggregateKind::kCount) {
+        ug += StrCat(", count(__c", i, ") AS __n", i);
+      }
     }
     // Sums of squares only for the values a STDDEV aggregates.
     std::vector<bool> squared(a.values.size(), false);
@@ -662,11 +742,10 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     }
     ug += StrCat(" FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u",
                  keys.empty() ? "" : ", " + keys);
-    RETURN_IF_ERROR(Run(conn, ug).status());
-    std::string users =
-        "CREATE TEMPORARY TABLE __dp_users AS SELECT __u, count(*) AS __g, max(__n) AS __r";
+    RETURN_IF_ERROR(Hold(conn, "__dp_ug", ug, held));
+    std::string users = "SELECT __u, count(*) AS __g, max(__n) AS __r";
     for (size_t j = 0; j < a.values.size(); ++j) users += StrCat(", max(__m", j, ") AS __m", j);
-    RETURN_IF_ERROR(Run(conn, users + " FROM __dp_ug GROUP BY __u").status());
+    RETURN_IF_ERROR(Hold(conn, "__dp_users", users + " FROM __dp_ug GROUP BY __u", held));
     if (cancelled()) return absl::CancelledError("the query was cancelled");
 
     // 3. Bounds, from histograms of users.
@@ -674,8 +753,10 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
                          int offset) -> absl::StatusOr<std::vector<int64_t>> {
       std::vector<int64_t> out(bins, 0);
       ASSIGN_OR_RETURN(auto h,
-                       Run(conn, StrCat("SELECT CAST(", bin,
-                                        " AS INTEGER) AS b, count(*) FROM __dp_users GROUP BY b")));
+                       RunHeld(conn,
+                               StrCat("SELECT CAST(", bin,
+                                      " AS INTEGER) AS b, count(*) FROM __dp_users GROUP BY b"),
+                               held));
       for (duckdb::idx_t r = 0; r < h->RowCount(); ++r) {
         int64_t b = h->GetValue(0, r).GetValue<int32_t>() - offset;
         if (b >= 0 && b < static_cast<int64_t>(bins))
@@ -789,7 +870,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     main += " FROM kept";
     if (!keys.empty()) main += " GROUP BY " + keys;
     stats += StrCat(" ", select, " FROM (", main, ") m", joins);
-    ASSIGN_OR_RETURN(auto groups_result, Run(conn, stats));
+    ASSIGN_OR_RETURN(auto groups_result, RunHeld(conn, stats, held));
     if (cancelled()) return absl::CancelledError("the query was cancelled");
     std::vector<DpGroup> groups;
     size_t k = a.keys.size();
