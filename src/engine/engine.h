@@ -121,11 +121,11 @@ struct ExecuteResult {
 
 // What ExecuteDp reports about a run, besides the result.
 struct DpRun {
-  int64_t row_count = 0;  // result rows written
-  int row_exponent = 0;    // at most 2^row_exponent rows' worth per user and group
-  int group_exponent = 0;  // a user contributes to at most 2^group_exponent groups
+  int64_t row_count = 0;             // result rows written
+  int row_exponent = 0;              // at most 2^row_exponent rows' worth per user and group
+  int group_exponent = 0;            // a user contributes to at most 2^group_exponent groups
   std::vector<int> value_exponents;  // per DpQuery::values
-  std::optional<QueryResult> rows;  // when there is no output URL
+  std::optional<QueryResult> rows;   // when there is no output URL
 };
 
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.
@@ -147,7 +147,8 @@ class Engine {
   // not exactly one SELECT statement, names anything but `tables` (or its own CTEs), uses a
   // table function, PIVOT, a recursive CTE, a parameter without a value or a function that
   // reads settings or raises errors, or does not bind.
-  absl::StatusOr<ResolvedQuery> Resolve(const std::string& sql, const std::vector<TableSchema>& tables,
+  absl::StatusOr<ResolvedQuery> Resolve(const std::string& sql,
+                                        const std::vector<TableSchema>& tables,
                                         const std::vector<SqlParameter>& parameters);
 
   // Makes `objects` readable to queries (see ObjectGrant). Names must be 1-200 characters of
@@ -155,8 +156,9 @@ class Engine {
   // what the engine sees, so compressed objects should keep theirs.
   // `outputs` maps further names to local file paths that queries may create and write (and
   // only write) through their URLs, e.g. with Execute's `output_url`.
-  absl::StatusOr<std::unique_ptr<ObjectGrant>> Grant(std::map<std::string, GrantedObject> objects,
-                                                     std::map<std::string, std::string> outputs = {});
+  absl::StatusOr<std::unique_ptr<ObjectGrant>> Grant(
+      std::map<std::string, GrantedObject> objects,
+      std::map<std::string, std::string> outputs = {});
 
   // Runs one query that Resolve accepted (see ExecuteRequest). The query sees exactly
   // `request.tables`, each a view over its granted objects that exposes only its columns, cast
@@ -165,8 +167,9 @@ class Engine {
   // Errors: kInvalidArgument if the query is refused as in Resolve; kCancelled if interrupted;
   // kFailedPrecondition for any failure while running, with a message that names the kind of
   // failure (conversion, overflow, out of memory, unreadable object ...) but never a data value.
-  absl::StatusOr<ExecuteResult> Execute(const ExecuteRequest& request,
-                                        const std::function<void(std::function<void()>)>& on_start = nullptr);
+  absl::StatusOr<ExecuteResult> Execute(
+      const ExecuteRequest& request,
+      const std::function<void(std::function<void()>)>& on_start = nullptr);
 
   // Differential privacy (dp_query.h). Checks that `sql`, which reads tables among `tables` of
   // which `dp_tables` protect their users, ends in a SELECT differential privacy can answer:
@@ -181,9 +184,9 @@ class Engine {
   // Runs a query AnalyzeDp accepted over `request.tables` (request.thresholds must be empty),
   // with contribution bounding, bounds and noise from `mechanism` (dp_query.h), and writes the
   // released rows to request.output_url (or returns them in DpRun::rows). Errors as Execute.
-  absl::StatusOr<DpRun> ExecuteDp(const ExecuteRequest& request, const std::vector<DpTable>& dp_tables,
-                                  DpMechanism& mechanism,
-                                  const std::function<void(std::function<void()>)>& on_start = nullptr);
+  absl::StatusOr<DpRun> ExecuteDp(
+      const ExecuteRequest& request, const std::vector<DpTable>& dp_tables, DpMechanism& mechanism,
+      const std::function<void(std::function<void()>)>& on_start = nullptr);
 
   // The engine's version string, e.g. "v1.4.4".
   static std::string Version();

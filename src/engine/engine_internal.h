@@ -35,11 +35,13 @@ struct ParsedQuery {
 // Parses `sql` as one SELECT statement that reads only `tables` (by name) and uses no table
 // function, file, catalog or setting; `:name` placeholders take the values of `parameters`.
 // kInvalidArgument with a message for the user otherwise.
-absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector<TableSchema>& tables,
+absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql,
+                                       const std::vector<TableSchema>& tables,
                                        const std::vector<SqlParameter>& parameters);
 
 // Engine::Resolve of a statement ParseQuery accepted; `sql` is its text, for positions.
-absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql, ParsedQuery parsed,
+absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql,
+                                            ParsedQuery parsed,
                                             const std::vector<TableSchema>& tables);
 
 // The CREATE TEMPORARY VIEW statement that exposes `source` to a query (Engine::Execute).
@@ -56,8 +58,10 @@ struct QueryStatementResult {
 
 // Runs the query `node` on `conn`: with COPY to `output_url` in `output_format` (CSV with a
 // header, or PARQUET), or, if `output_url` is empty, returning its rows. Errors as RuntimeError.
-absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
-                                               const std::string& output_url, const std::string& output_format);
+absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn,
+                                               duckdb::unique_ptr<duckdb::QueryNode> node,
+                                               const std::string& output_url,
+                                               const std::string& output_format);
 
 // A running query's interruption: Engine::Execute and ExecuteDp set `context` while the query
 // runs; the function handed to `on_start` interrupts it (and any statement started later).
@@ -67,7 +71,8 @@ struct InterruptState {
   bool interrupted = false;
 };
 // A new InterruptState, whose interrupt function is handed to `on_start` (if set).
-std::shared_ptr<InterruptState> WatchInterrupt(const std::function<void(std::function<void()>)>& on_start);
+std::shared_ptr<InterruptState> WatchInterrupt(
+    const std::function<void(std::function<void()>)>& on_start);
 
 // Creates on `conn` the view of each of `tables` (ViewSql).
 absl::Status CreateViews(duckdb::Connection& conn, const std::vector<TableSource>& tables);

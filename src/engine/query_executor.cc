@@ -18,15 +18,14 @@
 #include "engine/engine_internal.h"
 
 namespace cleanroom::engine {
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 // The view a query reads `source` through: only the schema's columns, cast to their types.
 absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   if (source.urls.empty()) {
     // A table with no objects has no rows.
-    std::string sql = StrCat("CREATE TEMPORARY VIEW ", QuoteIdentifier(source.schema.name), " AS SELECT ");
+    std::string sql =
+        StrCat("CREATE TEMPORARY VIEW ", QuoteIdentifier(source.schema.name), " AS SELECT ");
     for (size_t i = 0; i < source.schema.columns.size(); ++i) {
       if (i) sql += ", ";
       sql += StrCat("CAST(NULL AS ", source.schema.columns[i].type, ") AS ",
@@ -42,16 +41,18 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   files += "]";
   std::string scan;
   if (source.format == "CSV") {
-    if (source.file_columns.empty()) return absl::InvalidArgumentError("CSV tables need their file columns");
+    if (source.file_columns.empty())
+      return absl::InvalidArgumentError("CSV tables need their file columns");
     std::string columns = "{";
     for (size_t i = 0; i < source.file_columns.size(); ++i) {
       if (i) columns += ", ";
-      columns += StrCat(QuoteLiteral(source.file_columns[i].name), ": ", QuoteLiteral(source.file_columns[i].type));
+      columns += StrCat(QuoteLiteral(source.file_columns[i].name), ": ",
+                        QuoteLiteral(source.file_columns[i].type));
     }
     columns += "}";
     scan = StrCat("read_csv(", files, ", header = ", source.header ? "true" : "false",
-                  ", delim = ", QuoteLiteral(source.delimiter), ", quote = '\"', escape = '\"', columns = ",
-                  columns, ", auto_detect = false)");
+                  ", delim = ", QuoteLiteral(source.delimiter),
+                  ", quote = '\"', escape = '\"', columns = ", columns, ", auto_detect = false)");
   } else if (source.format == "PARQUET") {
     scan = StrCat("read_parquet(", files, ")");
   } else if (source.format == "JSON") {
@@ -59,11 +60,13 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   } else {
     return absl::InvalidArgumentError(StrCat("unsupported table format ", source.format));
   }
-  std::string sql = StrCat("CREATE TEMPORARY VIEW ", QuoteIdentifier(source.schema.name), " AS SELECT ");
+  std::string sql =
+      StrCat("CREATE TEMPORARY VIEW ", QuoteIdentifier(source.schema.name), " AS SELECT ");
   for (size_t i = 0; i < source.schema.columns.size(); ++i) {
     if (i) sql += ", ";
     const ColumnSchema& c = source.schema.columns[i];
-    sql += StrCat("CAST(", QuoteIdentifier(c.name), " AS ", c.type, ") AS ", QuoteIdentifier(c.name));
+    sql +=
+        StrCat("CAST(", QuoteIdentifier(c.name), " AS ", c.type, ") AS ", QuoteIdentifier(c.name));
   }
   return StrCat(sql, " FROM ", scan);
 }
@@ -100,9 +103,10 @@ absl::Status ApplyThresholds(duckdb::QueryNode& node, const std::vector<RowThres
       args.push_back(duckdb::make_uniq<duckdb::ColumnRefExpression>(t.column, binding));
       auto count = duckdb::make_uniq<duckdb::FunctionExpression>("count", std::move(args), nullptr,
                                                                  nullptr, /*distinct=*/true);
-      duckdb::unique_ptr<duckdb::ParsedExpression> check = duckdb::make_uniq<duckdb::ComparisonExpression>(
-          duckdb::ExpressionType::COMPARE_GREATERTHANOREQUALTO, std::move(count),
-          duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value::BIGINT(t.minimum)));
+      duckdb::unique_ptr<duckdb::ParsedExpression> check =
+          duckdb::make_uniq<duckdb::ComparisonExpression>(
+              duckdb::ExpressionType::COMPARE_GREATERTHANOREQUALTO, std::move(count),
+              duckdb::make_uniq<duckdb::ConstantExpression>(duckdb::Value::BIGINT(t.minimum)));
       if (select.having) {
         select.having = duckdb::make_uniq<duckdb::ConjunctionExpression>(
             duckdb::ExpressionType::CONJUNCTION_AND, std::move(select.having), std::move(check));
@@ -131,7 +135,8 @@ absl::Status RuntimeError(const duckdb::ErrorData& error) {
           "a value could not be converted to the type the query or the table's schema requires "
           "(conversion error)");
     case E::OUT_OF_RANGE:
-      return absl::FailedPreconditionError("a computed value is out of the range of its type (overflow)");
+      return absl::FailedPreconditionError(
+          "a computed value is out of the range of its type (overflow)");
     case E::DIVIDE_BY_ZERO:
       return absl::FailedPreconditionError("the query divided by zero");
     case E::OUT_OF_MEMORY:
@@ -140,23 +145,22 @@ absl::Status RuntimeError(const duckdb::ErrorData& error) {
     case E::HTTP:
       return absl::FailedPreconditionError("a table's data could not be read");
     case E::INVALID_INPUT:
-      return absl::FailedPreconditionError("a table's data does not match its schema in the catalog");
+      return absl::FailedPreconditionError(
+          "a table's data does not match its schema in the catalog");
     case E::PARSER:
     case E::BINDER:
     case E::CATALOG:
       return absl::InvalidArgumentError(StrCat("the query cannot be bound: ", error.RawMessage()));
     default:
-      return absl::FailedPreconditionError(
-          StrCat("the query failed (", duckdb::Exception::ExceptionTypeToString(error.Type()), " error)"));
+      return absl::FailedPreconditionError(StrCat(
+          "the query failed (", duckdb::Exception::ExceptionTypeToString(error.Type()), " error)"));
   }
 }
 
-namespace {
+namespace {}  // namespace
 
-
-}  // namespace
-
-std::shared_ptr<InterruptState> WatchInterrupt(const std::function<void(std::function<void()>)>& on_start) {
+std::shared_ptr<InterruptState> WatchInterrupt(
+    const std::function<void(std::function<void()>)>& on_start) {
   auto state = std::make_shared<InterruptState>();
   if (on_start) {
     on_start([state]() {
@@ -173,14 +177,17 @@ absl::Status CreateViews(duckdb::Connection& conn, const std::vector<TableSource
     ASSIGN_OR_RETURN(std::string view, ViewSql(source));
     auto created = conn.Query(view);
     if (created->HasError()) {
-      return absl::InternalError(StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
+      return absl::InternalError(
+          StrCat("cannot expose table ", source.schema.name, ": ", created->GetError()));
     }
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn, duckdb::unique_ptr<duckdb::QueryNode> node,
-                                               const std::string& output_url, const std::string& output_format) {
+absl::StatusOr<QueryStatementResult> RunOutput(duckdb::Connection& conn,
+                                               duckdb::unique_ptr<duckdb::QueryNode> node,
+                                               const std::string& output_url,
+                                               const std::string& output_format) {
   duckdb::unique_ptr<duckdb::SQLStatement> statement;
   if (!output_url.empty()) {
     auto copy = duckdb::make_uniq<duckdb::CopyStatement>();

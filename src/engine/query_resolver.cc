@@ -33,8 +33,8 @@ constexpr size_t kMaxExprNodes = 200000;
 // errors on purpose (which would make a query's success depend on a single value).
 const std::set<std::string>& DeniedFunctions() {
   static const auto* names = new std::set<std::string>{
-      "current_setting", "getvariable", "getenv",  "setseed",   "nextval",
-      "currval",         "error",       "txid_current", "current_query", "pg_sleep",
+      "current_setting", "getvariable",    "getenv",          "setseed",       "nextval",
+      "currval",         "error",          "txid_current",    "current_query", "pg_sleep",
       "sleep_ms",        "enable_logging", "disable_logging", "write_log"};
   return *names;
 }
@@ -47,7 +47,8 @@ Position PositionOf(const duckdb::optional_idx& idx) {
 }
 
 absl::Status Refuse(const std::string& sql, Position position, const std::string& message) {
-  if (position) return absl::InvalidArgumentError(StrCat(message, " (", DescribeOffset(sql, *position), ")"));
+  if (position)
+    return absl::InvalidArgumentError(StrCat(message, " (", DescribeOffset(sql, *position), ")"));
   return absl::InvalidArgumentError(message);
 }
 
@@ -164,11 +165,13 @@ class SyntaxWalker {
         std::string name = "a table function";
         auto& function = ref.Cast<duckdb::TableFunctionRef>().function;
         if (function && function->GetExpressionClass() == duckdb::ExpressionClass::FUNCTION) {
-          name = StrCat("table function ", function->Cast<duckdb::FunctionExpression>().function_name);
+          name =
+              StrCat("table function ", function->Cast<duckdb::FunctionExpression>().function_name);
         }
         return Refuse(sql_, pos,
-                      StrCat(name, " may not be used: queries read only the collaboration's "
-                                   "tables (no files, URLs, catalogs or table functions)"));
+                      StrCat(name,
+                             " may not be used: queries read only the collaboration's "
+                             "tables (no files, URLs, catalogs or table functions)"));
       }
       case duckdb::TableReferenceType::PIVOT:
         return Refuse(sql_, pos, "PIVOT and UNPIVOT are not allowed");
@@ -216,7 +219,8 @@ class SyntaxWalker {
         call.position = pos;
         call.is_operator = f.is_operator;
         call.distinct = f.distinct;
-        call.has_filter_or_order = f.filter != nullptr || (f.order_bys && !f.order_bys->orders.empty());
+        call.has_filter_or_order =
+            f.filter != nullptr || (f.order_bys && !f.order_bys->orders.empty());
         if (!silent_) out_->functions.push_back(std::move(call));
         break;
       }
@@ -478,7 +482,8 @@ class LineageBuilder {
   absl::StatusOr<Expr> Lookup(const duckdb::ColumnBinding& binding, Position position) {
     auto it = bindings_.find(Key(binding.table_index, binding.column_index));
     if (it == bindings_.end()) {
-      return absl::InvalidArgumentError("this query refers to a column in a way that is not supported");
+      return absl::InvalidArgumentError(
+          "this query refers to a column in a way that is not supported");
     }
     Expr copy = it->second;
     if (position) copy.position = position;
@@ -580,7 +585,8 @@ class LineageBuilder {
     return AddJoin(std::move(info), join.join_type, join.mark_index);
   }
 
-  absl::StatusOr<std::vector<int>> AddJoin(Join info, duckdb::JoinType type, duckdb::idx_t mark_index) {
+  absl::StatusOr<std::vector<int>> AddJoin(Join info, duckdb::JoinType type,
+                                           duckdb::idx_t mark_index) {
     std::vector<int> scans = info.left_scans;
     scans.insert(scans.end(), info.right_scans.begin(), info.right_scans.end());
     if (type == duckdb::JoinType::MARK) {
@@ -650,14 +656,16 @@ class LineageBuilder {
         RETURN_IF_ERROR(Children(a.children, &out.children));
         RETURN_IF_ERROR(Optional(a.filter, &out.modifiers));
         if (a.order_bys) {
-          for (auto& node : a.order_bys->orders) RETURN_IF_ERROR(Optional(node.expression, &out.modifiers));
+          for (auto& node : a.order_bys->orders)
+            RETURN_IF_ERROR(Optional(node.expression, &out.modifiers));
         }
         break;
       }
       case C::BOUND_WINDOW: {
         auto& w = e.Cast<duckdb::BoundWindowExpression>();
         out.kind = Expr::Kind::kWindow;
-        out.name = w.aggregate ? Lower(w.aggregate->name) : Lower(duckdb::ExpressionTypeToString(w.type));
+        out.name =
+            w.aggregate ? Lower(w.aggregate->name) : Lower(duckdb::ExpressionTypeToString(w.type));
         out.distinct = w.distinct;
         RETURN_IF_ERROR(Children(w.children, &out.children));
         RETURN_IF_ERROR(Children(w.partitions, &out.modifiers));
@@ -749,13 +757,20 @@ class LineageBuilder {
   static std::string OperatorName(duckdb::ExpressionType type) {
     using E = duckdb::ExpressionType;
     switch (type) {
-      case E::OPERATOR_NOT: return "NOT";
-      case E::OPERATOR_IS_NULL: return "IS NULL";
-      case E::OPERATOR_IS_NOT_NULL: return "IS NOT NULL";
-      case E::COMPARE_IN: return "IN";
-      case E::COMPARE_NOT_IN: return "NOT IN";
-      case E::OPERATOR_COALESCE: return "COALESCE";
-      default: return duckdb::ExpressionTypeToString(type);
+      case E::OPERATOR_NOT:
+        return "NOT";
+      case E::OPERATOR_IS_NULL:
+        return "IS NULL";
+      case E::OPERATOR_IS_NOT_NULL:
+        return "IS NOT NULL";
+      case E::COMPARE_IN:
+        return "IN";
+      case E::COMPARE_NOT_IN:
+        return "NOT IN";
+      case E::OPERATOR_COALESCE:
+        return "COALESCE";
+      default:
+        return duckdb::ExpressionTypeToString(type);
     }
   }
 
@@ -836,7 +851,8 @@ std::string QuoteIdentifier(const std::string& name) { return Quote(name, '"'); 
 
 std::string QuoteLiteral(const std::string& text) { return Quote(text, '\''); }
 
-absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector<TableSchema>& tables,
+absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql,
+                                       const std::vector<TableSchema>& tables,
                                        const std::vector<SqlParameter>& parameters) {
   ParsedQuery parsed;
   std::set<std::string> names;
@@ -879,7 +895,8 @@ absl::StatusOr<ParsedQuery> ParseQuery(const std::string& sql, const std::vector
 }
 
 std::string CreateTableSql(const TableSchema& table, bool temporary) {
-  std::string sql = StrCat("CREATE ", temporary ? "TEMPORARY " : "", "TABLE ", QuoteIdentifier(table.name), " (");
+  std::string sql =
+      StrCat("CREATE ", temporary ? "TEMPORARY " : "", "TABLE ", QuoteIdentifier(table.name), " (");
   for (size_t i = 0; i < table.columns.size(); ++i) {
     if (i) sql += ", ";
     sql += StrCat(QuoteIdentifier(table.columns[i].name), " ", table.columns[i].type);
@@ -894,7 +911,8 @@ absl::StatusOr<ResolvedQuery> Engine::Resolve(const std::string& sql,
   return ResolveParsed(*impl_->db, sql, std::move(parsed), tables);
 }
 
-absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql, ParsedQuery parsed,
+absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::string& sql,
+                                            ParsedQuery parsed,
                                             const std::vector<TableSchema>& tables) {
   ResolvedQuery out;
   out.syntax = std::move(parsed.syntax);
@@ -906,7 +924,8 @@ absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::strin
     for (const TableSchema& table : tables) {
       auto result = conn.Query(CreateTableSql(table, /*temporary=*/true));
       if (result->HasError()) {
-        return absl::InternalError(StrCat("cannot describe table ", table.name, ": ", result->GetError()));
+        return absl::InternalError(
+            StrCat("cannot describe table ", table.name, ": ", result->GetError()));
       }
     }
     // A result column that repeats a GROUP BY key is bound to the key, whose position is in the
@@ -940,7 +959,8 @@ absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::strin
     });
     conn.Rollback();
     if (!status.ok()) {
-      if (absl::IsInvalidArgument(status)) return absl::InvalidArgumentError(std::string(status.message()));
+      if (absl::IsInvalidArgument(status))
+        return absl::InvalidArgumentError(std::string(status.message()));
       return status;
     }
   } catch (const std::exception& e) {

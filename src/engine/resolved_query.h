@@ -27,20 +27,20 @@ using Position = std::optional<size_t>;
 // One node of an expression, with its inputs inlined down to base columns.
 struct Expr {
   enum class Kind {
-    kColumn,         // a column of a scanned table: `scan` and `name`
-    kConstant,       // a literal; `name` is its SQL rendering
-    kFunction,       // a scalar function or operator as bound, e.g. "round", "+", "~~"
-    kCast,           // `name` is the target type; `explicit_cast` if written by the user
-    kComparison,     // `name` is "=", "<>", "<", ">", "<=", ">=", "IS DISTINCT FROM", ...
-    kConjunction,    // `name` is "AND" or "OR"
-    kOperator,       // `name` is "NOT", "IS NULL", "IS NOT NULL", "IN", "COALESCE", ...
-    kCase,           // children: WHEN, THEN pairs then ELSE
-    kAggregate,      // `name` is the aggregate ("sum", "count", "count_star" ...); `distinct`
-    kWindow,         // `name` is the window function; modifiers hold PARTITION/ORDER/frame
-    kSetOperation,   // a column of UNION/EXCEPT/INTERSECT; children: that column of each input
-    kSubqueryTest,   // IN/EXISTS/ANY over a subquery; children: the values compared
-    kGrouping,       // GROUPING(...); children: the grouping keys
-    kOther,          // any other computation over its children; `name` says what
+    kColumn,        // a column of a scanned table: `scan` and `name`
+    kConstant,      // a literal; `name` is its SQL rendering
+    kFunction,      // a scalar function or operator as bound, e.g. "round", "+", "~~"
+    kCast,          // `name` is the target type; `explicit_cast` if written by the user
+    kComparison,    // `name` is "=", "<>", "<", ">", "<=", ">=", "IS DISTINCT FROM", ...
+    kConjunction,   // `name` is "AND" or "OR"
+    kOperator,      // `name` is "NOT", "IS NULL", "IS NOT NULL", "IN", "COALESCE", ...
+    kCase,          // children: WHEN, THEN pairs then ELSE
+    kAggregate,     // `name` is the aggregate ("sum", "count", "count_star" ...); `distinct`
+    kWindow,        // `name` is the window function; modifiers hold PARTITION/ORDER/frame
+    kSetOperation,  // a column of UNION/EXCEPT/INTERSECT; children: that column of each input
+    kSubqueryTest,  // IN/EXISTS/ANY over a subquery; children: the values compared
+    kGrouping,      // GROUPING(...); children: the grouping keys
+    kOther,         // any other computation over its children; `name` says what
   };
   Kind kind = Kind::kConstant;
   std::string name;
@@ -94,16 +94,16 @@ struct FunctionCall {
 
 // What the query text contains, counted over the whole statement.
 struct SyntaxSummary {
-  int select_nodes = 0;          // SELECT blocks, including those of CTEs and subqueries
-  int ctes = 0;                  // WITH entries
-  int subquery_expressions = 0;  // (SELECT ...), IN (SELECT ...), EXISTS (...)
-  int derived_tables = 0;        // FROM (SELECT ...)
-  int set_operations = 0;        // UNION, EXCEPT, INTERSECT
-  int values_lists = 0;          // VALUES (...)
-  int samples = 0;               // TABLESAMPLE / USING SAMPLE
-  int qualify = 0;               // QUALIFY clauses
-  std::vector<Position> stars;   // `*` and COLUMNS(...)
-  std::vector<Position> casts;   // CAST, TRY_CAST and `::`
+  int select_nodes = 0;            // SELECT blocks, including those of CTEs and subqueries
+  int ctes = 0;                    // WITH entries
+  int subquery_expressions = 0;    // (SELECT ...), IN (SELECT ...), EXISTS (...)
+  int derived_tables = 0;          // FROM (SELECT ...)
+  int set_operations = 0;          // UNION, EXCEPT, INTERSECT
+  int values_lists = 0;            // VALUES (...)
+  int samples = 0;                 // TABLESAMPLE / USING SAMPLE
+  int qualify = 0;                 // QUALIFY clauses
+  std::vector<Position> stars;     // `*` and COLUMNS(...)
+  std::vector<Position> casts;     // CAST, TRY_CAST and `::`
   std::vector<Position> order_by;  // ORDER BY keys of queries (not of aggregates or windows)
   std::vector<FunctionCall> functions;
 };
@@ -112,16 +112,16 @@ struct ResolvedQuery {
   std::vector<Scan> scans;
   std::vector<OutputColumn> outputs;
   std::vector<Join> joins;
-  std::vector<Expr> filters;      // WHERE, HAVING and QUALIFY conditions, as conjuncts
-  std::vector<Expr> group_keys;   // GROUP BY keys of every aggregation
-  std::vector<Expr> order_keys;   // ORDER BY keys (of the query and of DISTINCT ON)
-  int aggregations = 0;           // aggregation steps (GROUP BY or aggregates without it)
+  std::vector<Expr> filters;     // WHERE, HAVING and QUALIFY conditions, as conjuncts
+  std::vector<Expr> group_keys;  // GROUP BY keys of every aggregation
+  std::vector<Expr> order_keys;  // ORDER BY keys (of the query and of DISTINCT ON)
+  int aggregations = 0;          // aggregation steps (GROUP BY or aggregates without it)
   std::vector<AggregationStep> aggregation_steps;  // each of them, inner steps first
   int multiple_grouping_sets = 0;  // aggregation steps with GROUPING SETS, ROLLUP or CUBE
-  int windows = 0;                // window steps
-  int distincts = 0;              // DISTINCT steps
-  int limits = 0;                 // LIMIT / OFFSET steps
-  int unnests = 0;                // UNNEST steps
+  int windows = 0;                 // window steps
+  int distincts = 0;               // DISTINCT steps
+  int limits = 0;                  // LIMIT / OFFSET steps
+  int unnests = 0;                 // UNNEST steps
   SyntaxSummary syntax;
 };
 

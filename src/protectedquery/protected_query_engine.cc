@@ -10,8 +10,8 @@
 #include <set>
 #include <utility>
 
-#include "common/status_macros.h"
 #include "cleanrooms/budget_ledger.h"
+#include "common/status_macros.h"
 #include "common/strings.h"
 #include "dp/accounting.h"
 #include "dp/query_mechanism.h"
@@ -114,7 +114,8 @@ class Mechanism final : public engine::DpMechanism {
   absl::StatusOr<int> ChooseGroupExponent(const std::vector<int64_t>& users_by_groups) override {
     return m_.ChooseGroupExponent(users_by_groups);
   }
-  absl::StatusOr<int> ChooseValueExponent(int value, const std::vector<int64_t>& users_by_magnitude) override {
+  absl::StatusOr<int> ChooseValueExponent(int value,
+                                          const std::vector<int64_t>& users_by_magnitude) override {
     return m_.ChooseValueExponent(value, users_by_magnitude, engine::kDpMinValueExponent);
   }
   absl::StatusOr<std::vector<std::optional<std::vector<std::optional<double>>>>> Release(
@@ -123,7 +124,8 @@ class Mechanism final : public engine::DpMechanism {
     truths.reserve(groups.size());
     for (const engine::DpGroup& g : groups) {
       dp::GroupTruth t{.users = g.users, .aggregates = {}};
-      for (const engine::DpAggregateTruth& a : g.aggregates) t.aggregates.push_back({a.count, a.sum, a.sum_squares});
+      for (const engine::DpAggregateTruth& a : g.aggregates)
+        t.aggregates.push_back({a.count, a.sum, a.sum_squares});
       truths.push_back(std::move(t));
     }
     return m_.Release(truths);
@@ -133,7 +135,8 @@ class Mechanism final : public engine::DpMechanism {
   dp::QueryMechanism m_;
 };
 
-absl::StatusOr<dp::QueryMechanism> MechanismFor(const engine::DpQuery& q, dp::NoiseSource* noise, int n) {
+absl::StatusOr<dp::QueryMechanism> MechanismFor(const engine::DpQuery& q, dp::NoiseSource* noise,
+                                                int n) {
   std::vector<dp::QueryAggregate> aggregates;
   for (const engine::DpAggregate& a : q.aggregates) {
     aggregates.push_back({.type = TypeOf(a.kind),
@@ -141,8 +144,9 @@ absl::StatusOr<dp::QueryMechanism> MechanismFor(const engine::DpQuery& q, dp::No
                           .population = a.kind == engine::DpAggregateKind::kStddevPop,
                           .value = a.value});
   }
-  return dp::QueryMechanism::Create(noise, n, std::move(aggregates), static_cast<int>(q.values.size()),
-                                    q.key_count > 0, engine::kDpGridBits);
+  return dp::QueryMechanism::Create(noise, n, std::move(aggregates),
+                                    static_cast<int>(q.values.size()), q.key_count > 0,
+                                    engine::kDpGridBits);
 }
 
 }  // namespace
@@ -171,15 +175,30 @@ std::string EngineTypeOfGlueType(const std::string& glue_type) {
 }
 
 std::string EngineTypeOfParameterType(const std::string& type) {
-  static const auto* map = new std::map<std::string, std::string>{
-      {"SMALLINT", "SMALLINT"},    {"SHORT", "SMALLINT"},       {"INTEGER", "INTEGER"},
-      {"INT", "INTEGER"},          {"BIGINT", "BIGINT"},        {"LONG", "BIGINT"},
-      {"TINYINT", "TINYINT"},      {"DECIMAL", "DECIMAL(38,10)"}, {"NUMERIC", "DECIMAL(38,10)"},
-      {"REAL", "FLOAT"},           {"FLOAT", "DOUBLE"},         {"DOUBLE", "DOUBLE"},
-      {"DOUBLE_PRECISION", "DOUBLE"}, {"BOOLEAN", "BOOLEAN"},   {"DATE", "DATE"},
-      {"TIMESTAMP", "TIMESTAMP"},  {"TIMESTAMP_NTZ", "TIMESTAMP"}, {"TIMESTAMPTZ", "TIMESTAMPTZ"},
-      {"TIMESTAMP_LTZ", "TIMESTAMPTZ"}, {"TIME", "TIME"},       {"TIMETZ", "TIMETZ"},
-      {"VARBYTE", "BLOB"},         {"BINARY", "BLOB"},          {"BYTE", "BLOB"}};
+  static const auto* map = new std::map<std::string, std::string>{{"SMALLINT", "SMALLINT"},
+                                                                  {"SHORT", "SMALLINT"},
+                                                                  {"INTEGER", "INTEGER"},
+                                                                  {"INT", "INTEGER"},
+                                                                  {"BIGINT", "BIGINT"},
+                                                                  {"LONG", "BIGINT"},
+                                                                  {"TINYINT", "TINYINT"},
+                                                                  {"DECIMAL", "DECIMAL(38,10)"},
+                                                                  {"NUMERIC", "DECIMAL(38,10)"},
+                                                                  {"REAL", "FLOAT"},
+                                                                  {"FLOAT", "DOUBLE"},
+                                                                  {"DOUBLE", "DOUBLE"},
+                                                                  {"DOUBLE_PRECISION", "DOUBLE"},
+                                                                  {"BOOLEAN", "BOOLEAN"},
+                                                                  {"DATE", "DATE"},
+                                                                  {"TIMESTAMP", "TIMESTAMP"},
+                                                                  {"TIMESTAMP_NTZ", "TIMESTAMP"},
+                                                                  {"TIMESTAMPTZ", "TIMESTAMPTZ"},
+                                                                  {"TIMESTAMP_LTZ", "TIMESTAMPTZ"},
+                                                                  {"TIME", "TIME"},
+                                                                  {"TIMETZ", "TIMETZ"},
+                                                                  {"VARBYTE", "BLOB"},
+                                                                  {"BINARY", "BLOB"},
+                                                                  {"BYTE", "BLOB"}};
   auto it = map->find(type);
   return it == map->end() ? "VARCHAR" : it->second;
 }
@@ -237,17 +256,18 @@ absl::StatusOr<ProtectedQueryEngine::Plan> ProtectedQueryEngine::MakePlan(
   ASSIGN_OR_RETURN(plan.decision, querypolicy::CheckQuery(resolved, policy));
   if (!plan.decision.differential_privacy.empty()) {
     if (request.users_noise_per_query <= 0) {
-      return absl::InvalidArgumentError(
-          StrCat("table \"", plan.decision.differential_privacy[0].table,
-                 "\" has differential privacy turned on, and the collaboration has no privacy budget "
-                 "template; a member creates one with create-privacy-budget-template"));
+      return absl::InvalidArgumentError(StrCat(
+          "table \"", plan.decision.differential_privacy[0].table,
+          "\" has differential privacy turned on, and the collaboration has no privacy budget "
+          "template; a member creates one with create-privacy-budget-template"));
     }
     for (const querypolicy::DpColumn& c : plan.decision.differential_privacy) {
       plan.dp_tables.push_back({c.table, c.user_id_column});
     }
-    ASSIGN_OR_RETURN(plan.dp, engine_->AnalyzeDp(request.sql, plan.schemas, plan.parameters, plan.dp_tables));
-    RETURN_IF_ERROR(querypolicy::CheckDifferentialPrivacy(plan.dp->rows, plan.decision.differential_privacy,
-                                                          request.sql));
+    ASSIGN_OR_RETURN(
+        plan.dp, engine_->AnalyzeDp(request.sql, plan.schemas, plan.parameters, plan.dp_tables));
+    RETURN_IF_ERROR(querypolicy::CheckDifferentialPrivacy(
+        plan.dp->rows, plan.decision.differential_privacy, request.sql));
   }
   return plan;
 }
@@ -257,9 +277,9 @@ absl::StatusOr<s3::Bucket> ProtectedQueryEngine::DestinationBucket(
   ASSIGN_OR_RETURN(std::optional<s3::Bucket> bucket, metadata_->GetBucket(destination.bucket));
   if (!bucket.has_value() || bucket->account_id != destination.account_id) {
     // Another account's bucket is reported like a missing one: nothing is learned about it.
-    return absl::InvalidArgumentError(
-        StrCat("the result bucket ", destination.bucket, " does not exist in account ",
-               destination.account_id, "; results can be written only to the receiver's own bucket"));
+    return absl::InvalidArgumentError(StrCat(
+        "the result bucket ", destination.bucket, " does not exist in account ",
+        destination.account_id, "; results can be written only to the receiver's own bucket"));
   }
   return *bucket;
 }
@@ -293,15 +313,16 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     const cleanrooms::QueryTable& table = request.tables[i];
     if (!read.count(ToLower(table.name))) continue;
     if (cancel.cancelled()) return absl::CancelledError("the query was cancelled");
-    ASSIGN_OR_RETURN(glue::Table glue_table,
-                     catalog_->GetTable(table.owner_account_id, table.glue_database, table.glue_table));
+    ASSIGN_OR_RETURN(
+        glue::Table glue_table,
+        catalog_->GetTable(table.owner_account_id, table.glue_database, table.glue_table));
     if (!glue_table.partition_keys.empty()) {
       for (const auto& key : glue_table.partition_keys) {
         if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), key.name) !=
             table.allowed_columns.end()) {
-          return absl::FailedPreconditionError(
-              StrCat("table \"", table.name, "\": partition columns such as ", key.name,
-                     " cannot be queried yet"));
+          return absl::FailedPreconditionError(StrCat("table \"", table.name,
+                                                      "\": partition columns such as ", key.name,
+                                                      " cannot be queried yet"));
         }
       }
     }
@@ -316,13 +337,12 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
       return absl::FailedPreconditionError(
           StrCat("table \"", table.name, "\": its bucket ", location->bucket, " does not exist"));
     }
-    ASSIGN_OR_RETURN(iam::AssumedRole role,
-                     authorizer_->AssumeForService(table.owner_account_id, table.role_arn,
-                                                   kCleanRoomsPrincipal,
-                                                   StrCat("AWSCleanRooms-", request.query_id)));
-    RETURN_IF_ERROR(s3access::AuthorizeS3(role, "s3:ListBucket",
-                                          StrCat("arn:aws:s3:::", location->bucket),
-                                          bucket->account_id));
+    ASSIGN_OR_RETURN(
+        iam::AssumedRole role,
+        authorizer_->AssumeForService(table.owner_account_id, table.role_arn, kCleanRoomsPrincipal,
+                                      StrCat("AWSCleanRooms-", request.query_id)));
+    RETURN_IF_ERROR(s3access::AuthorizeS3(
+        role, "s3:ListBucket", StrCat("arn:aws:s3:::", location->bucket), bucket->account_id));
     std::string prefix = location->prefix;
     if (!prefix.empty() && prefix.back() != '/') prefix += '/';
     engine::TableSource source;
@@ -333,7 +353,8 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     source.delimiter = format.delimiter;
     source.header = format.header;
     if (format.format == "CSV") {
-      for (const glue::Column& c : glue_table.columns) source.file_columns.push_back({c.name, "VARCHAR"});
+      for (const glue::Column& c : glue_table.columns)
+        source.file_columns.push_back({c.name, "VARCHAR"});
     }
     std::vector<std::string> table_names;
     std::string after;
@@ -375,11 +396,14 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
   }
   execute.output_url = grant->Url(output_name);
   execute.output_format = format;
-  auto on_start = [&cancel](std::function<void()> interrupt) { cancel.OnCancel(std::move(interrupt)); };
+  auto on_start = [&cancel](std::function<void()> interrupt) {
+    cancel.OnCancel(std::move(interrupt));
+  };
   cleanrooms::QueryOutcome outcome;
   outcome.tables = plan.decision.tables;
   if (plan.dp) {
-    absl::StatusOr<dp::QueryMechanism> made = MechanismFor(*plan.dp, &noise_, request.users_noise_per_query);
+    absl::StatusOr<dp::QueryMechanism> made =
+        MechanismFor(*plan.dp, &noise_, request.users_noise_per_query);
     absl::StatusOr<engine::DpRun> run = absl::InternalError("no mechanism");
     if (made.ok()) {
       Mechanism mechanism(*std::move(made));
@@ -433,8 +457,9 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
                              d.format == "PARQUET" ? "parquet" : "csv");
     absl::Status stored = bucket.status();
     if (stored.ok() && !d.role_arn.empty()) {
-      absl::StatusOr<iam::AssumedRole> role = authorizer_->AssumeForService(
-          d.account_id, d.role_arn, kCleanRoomsPrincipal, StrCat("AWSCleanRooms-", request.query_id));
+      absl::StatusOr<iam::AssumedRole> role =
+          authorizer_->AssumeForService(d.account_id, d.role_arn, kCleanRoomsPrincipal,
+                                        StrCat("AWSCleanRooms-", request.query_id));
       stored = role.status();
       if (stored.ok()) {
         stored = s3access::AuthorizeS3(*role, "s3:PutObject",
@@ -448,9 +473,9 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     }
     if (!stored.ok()) {
       ::unlink(spool.c_str());
-      return absl::FailedPreconditionError(
-          StrCat("the results could not be written to s3://", d.bucket, "/", folder, ": ",
-                 std::string(stored.message())));
+      return absl::FailedPreconditionError(StrCat("the results could not be written to s3://",
+                                                  d.bucket, "/", folder, ": ",
+                                                  std::string(stored.message())));
     }
     outcome.locations.push_back(StrCat("s3://", d.bucket, "/", folder));
   }

@@ -54,7 +54,7 @@ class ProtectedQueryEngine final : public cleanrooms::ProtectedQueryRunner {
   // What Check establishes and Run uses.
   struct Plan {
     querypolicy::PolicyDecision decision;
-    std::vector<engine::TableSchema> schemas;       // every table the SQL may name
+    std::vector<engine::TableSchema> schemas;  // every table the SQL may name
     std::vector<engine::SqlParameter> parameters;
     std::optional<engine::DpQuery> dp;  // differential privacy queries
     std::vector<engine::DpTable> dp_tables;

@@ -22,21 +22,45 @@ using rules::RuleType;
 // Written function names (DuckDB spellings and aliases) and the AWS scalar function each is.
 const std::map<std::string, rules::ScalarFunction>& ScalarFunctionSpellings() {
   using F = rules::ScalarFunction;
-  static const auto* map = new std::map<std::string, F>{
-      {"abs", F::kAbs},           {"ceil", F::kCeiling},        {"ceiling", F::kCeiling},
-      {"coalesce", F::kCoalesce}, {"ifnull", F::kCoalesce},     {"current_date", F::kCurrentDate},
-      {"today", F::kCurrentDate}, {"date_add", F::kDateAdd},    {"dateadd", F::kDateAdd},
-      {"date_part", F::kExtract}, {"datepart", F::kExtract},    {"extract", F::kExtract},
-      {"floor", F::kFloor},       {"now", F::kGetDate},         {"getdate", F::kGetDate},
-      {"current_timestamp", F::kGetDate},                       {"get_current_timestamp", F::kGetDate},
-      {"ln", F::kLn},             {"log", F::kLog},             {"log10", F::kLog},
-      {"lower", F::kLower},       {"lcase", F::kLower},         {"round", F::kRound},
-      {"rtrim", F::kRtrim},       {"sqrt", F::kSqrt},           {"substring", F::kSubstring},
-      {"substr", F::kSubstring},  {"to_char", F::kToChar},      {"strftime", F::kToChar},
-      {"to_date", F::kToDate},    {"strptime", F::kToTimestamp}, {"to_number", F::kToNumber},
-      {"to_timestamp", F::kToTimestamp},                        {"trim", F::kTrim},
-      {"trunc", F::kTrunc},       {"date_trunc", F::kTrunc},    {"datetrunc", F::kTrunc},
-      {"upper", F::kUpper},       {"ucase", F::kUpper}};
+  static const auto* map = new std::map<std::string, F>{{"abs", F::kAbs},
+                                                        {"ceil", F::kCeiling},
+                                                        {"ceiling", F::kCeiling},
+                                                        {"coalesce", F::kCoalesce},
+                                                        {"ifnull", F::kCoalesce},
+                                                        {"current_date", F::kCurrentDate},
+                                                        {"today", F::kCurrentDate},
+                                                        {"date_add", F::kDateAdd},
+                                                        {"dateadd", F::kDateAdd},
+                                                        {"date_part", F::kExtract},
+                                                        {"datepart", F::kExtract},
+                                                        {"extract", F::kExtract},
+                                                        {"floor", F::kFloor},
+                                                        {"now", F::kGetDate},
+                                                        {"getdate", F::kGetDate},
+                                                        {"current_timestamp", F::kGetDate},
+                                                        {"get_current_timestamp", F::kGetDate},
+                                                        {"ln", F::kLn},
+                                                        {"log", F::kLog},
+                                                        {"log10", F::kLog},
+                                                        {"lower", F::kLower},
+                                                        {"lcase", F::kLower},
+                                                        {"round", F::kRound},
+                                                        {"rtrim", F::kRtrim},
+                                                        {"sqrt", F::kSqrt},
+                                                        {"substring", F::kSubstring},
+                                                        {"substr", F::kSubstring},
+                                                        {"to_char", F::kToChar},
+                                                        {"strftime", F::kToChar},
+                                                        {"to_date", F::kToDate},
+                                                        {"strptime", F::kToTimestamp},
+                                                        {"to_number", F::kToNumber},
+                                                        {"to_timestamp", F::kToTimestamp},
+                                                        {"trim", F::kTrim},
+                                                        {"trunc", F::kTrunc},
+                                                        {"date_trunc", F::kTrunc},
+                                                        {"datetrunc", F::kTrunc},
+                                                        {"upper", F::kUpper},
+                                                        {"ucase", F::kUpper}};
   return *map;
 }
 
@@ -68,13 +92,14 @@ class Refusal {
 
   absl::Status operator()(const std::string& table, const std::string& problem,
                           Position position) const {
-    return absl::InvalidArgumentError(StrCat(rules::RuleTypeName(type_), " analysis rule of table \"",
-                                             table, "\": ", problem, Where(request_.sql, position)));
+    return absl::InvalidArgumentError(StrCat(rules::RuleTypeName(type_),
+                                             " analysis rule of table \"", table, "\": ", problem,
+                                             Where(request_.sql, position)));
   }
   // For problems that concern the query as a whole rather than one table.
   absl::Status Query(const std::string& problem, Position position) const {
-    return absl::InvalidArgumentError(StrCat(rules::RuleTypeName(type_), " analysis rules: ", problem,
-                                             Where(request_.sql, position)));
+    return absl::InvalidArgumentError(StrCat(
+        rules::RuleTypeName(type_), " analysis rules: ", problem, Where(request_.sql, position)));
   }
 
  private:
@@ -91,7 +116,9 @@ const Expr& StripImplicitCasts(const Expr& e) {
   return *cur;
 }
 
-Position FirstPosition(const Expr& e, Position fallback) { return e.position ? e.position : fallback; }
+Position FirstPosition(const Expr& e, Position fallback) {
+  return e.position ? e.position : fallback;
+}
 
 // Splits a condition into its AND-ed parts.
 void Conjuncts(const Expr& e, std::vector<const Expr*>* out) {
@@ -154,7 +181,11 @@ class Checker {
  public:
   Checker(const ResolvedQuery& query, const PolicyRequest& request, RuleType type,
           std::vector<ScanInfo> scans)
-      : query_(query), request_(request), type_(type), refuse_(request, type), scans_(std::move(scans)) {}
+      : query_(query),
+        request_(request),
+        type_(type),
+        refuse_(request, type),
+        scans_(std::move(scans)) {}
 
   absl::Status Check(PolicyDecision* decision) {
     switch (type_) {
@@ -173,8 +204,12 @@ class Checker {
   const rules::AggregationRule& Agg(int scan) const {
     return std::get<rules::AggregationRule>(*scans_[scan].rule);
   }
-  const rules::ListRule& List(int scan) const { return std::get<rules::ListRule>(*scans_[scan].rule); }
-  const rules::CustomRule& Custom(int scan) const { return std::get<rules::CustomRule>(*scans_[scan].rule); }
+  const rules::ListRule& List(int scan) const {
+    return std::get<rules::ListRule>(*scans_[scan].rule);
+  }
+  const rules::CustomRule& Custom(int scan) const {
+    return std::get<rules::CustomRule>(*scans_[scan].rule);
+  }
 
   JoinPolicy JoinPolicyOf(int scan) const {
     JoinPolicy p;
@@ -196,7 +231,8 @@ class Checker {
   absl::Status CheckSimpleShape(const std::string& what) {
     const auto& s = query_.syntax;
     auto refuse = [&](const std::string& construct) {
-      return refuse_(scans_[0].table, StrCat(construct, " are not allowed in ", what, " queries"), std::nullopt);
+      return refuse_(scans_[0].table, StrCat(construct, " are not allowed in ", what, " queries"),
+                     std::nullopt);
     };
     if (s.ctes) return refuse("common table expressions (WITH)");
     if (s.derived_tables) return refuse("subqueries in FROM");
@@ -227,8 +263,8 @@ class Checker {
 
   // True if `e` is a join predicate: equalities between join columns of two different scans,
   // combined with AND/OR. Sets `refusal` to say why not when it looks like one but breaks a rule.
-  bool IsJoinPredicate(const Expr& e, std::set<std::pair<int, int>>* pairs, std::set<std::string>* ops,
-                       absl::Status* refusal) {
+  bool IsJoinPredicate(const Expr& e, std::set<std::pair<int, int>>* pairs,
+                       std::set<std::string>* ops, absl::Status* refusal) {
     if (e.kind == Expr::Kind::kConjunction) {
       ops->insert(e.name);
       for (const Expr& c : e.children) {
@@ -239,7 +275,8 @@ class Checker {
     if (e.kind != Expr::Kind::kComparison || e.children.size() != 2) return false;
     const Expr& l = StripImplicitCasts(e.children[0]);
     const Expr& r = StripImplicitCasts(e.children[1]);
-    if (l.kind != Expr::Kind::kColumn || r.kind != Expr::Kind::kColumn || l.scan == r.scan) return false;
+    if (l.kind != Expr::Kind::kColumn || r.kind != Expr::Kind::kColumn || l.scan == r.scan)
+      return false;
     for (const Expr* side : {&l, &r}) {
       if (!IsJoinColumn(*side)) {
         *refusal = refuse_(TableOf(*side),
@@ -251,9 +288,9 @@ class Checker {
       }
     }
     if (e.name != "=") {
-      *refusal = refuse_(TableOf(l),
-                         StrCat("join columns can be compared only with =, not ", e.name),
-                         FirstPosition(e, l.position));
+      *refusal =
+          refuse_(TableOf(l), StrCat("join columns can be compared only with =, not ", e.name),
+                  FirstPosition(e, l.position));
       return false;
     }
     pairs->insert({std::min(l.scan, r.scan), std::max(l.scan, r.scan)});
@@ -267,7 +304,8 @@ class Checker {
       for (int scan : {a, b}) {
         JoinPolicy p = JoinPolicyOf(scan);
         for (const std::string& op : ops) {
-          rules::JoinOperator wanted = op == "AND" ? rules::JoinOperator::kAnd : rules::JoinOperator::kOr;
+          rules::JoinOperator wanted =
+              op == "AND" ? rules::JoinOperator::kAnd : rules::JoinOperator::kOr;
           if (std::find(p.operators.begin(), p.operators.end(), wanted) == p.operators.end()) {
             return refuse_(scans_[scan].table,
                            StrCat(op, " is not an allowed join operator (allowedJoinOperators)"),
@@ -301,12 +339,13 @@ class Checker {
           std::vector<const Expr*> cols;
           Columns(cond, &cols);
           int scan = cols.empty() ? 0 : cols[0]->scan;
-          return refuse_(scans_[scan].table,
-                         "a join condition may only compare join columns of two tables with =",
-                         cond.position);
+          return refuse_(
+              scans_[scan].table,
+              "a join condition may only compare join columns of two tables with =", cond.position);
         }
       }
-      RETURN_IF_ERROR(CheckJoinOperators(pairs, ops, join.conditions.empty() ? std::nullopt : join.conditions[0].position));
+      RETURN_IF_ERROR(CheckJoinOperators(
+          pairs, ops, join.conditions.empty() ? std::nullopt : join.conditions[0].position));
       record(pairs);
     }
     // Implicit joins: equalities of join columns in WHERE.
@@ -371,19 +410,23 @@ class Checker {
     Position pos = FirstPosition(column, position);
     if (In(rule.join_columns, column.name)) {
       return refuse_(TableOf(column),
-                     StrCat("column ", column.name, " is a join column; it can be used only in JOIN "
-                            "conditions, never ", where),
+                     StrCat("column ", column.name,
+                            " is a join column; it can be used only in JOIN "
+                            "conditions, never ",
+                            where),
                      pos);
     }
     if (rule.IsAggregateColumn(column.name)) {
       return refuse_(TableOf(column),
-                     StrCat("column ", column.name, " is an aggregate column; it can be used only "
-                            "inside the aggregate functions its rule allows, never ", where),
+                     StrCat("column ", column.name,
+                            " is an aggregate column; it can be used only "
+                            "inside the aggregate functions its rule allows, never ",
+                            where),
                      pos);
     }
-    return refuse_(TableOf(column),
-                   StrCat("column ", column.name, " is not a dimension column and cannot be ", where),
-                   pos);
+    return refuse_(
+        TableOf(column),
+        StrCat("column ", column.name, " is not a dimension column and cannot be ", where), pos);
   }
 
   absl::Status Aggregate(const Expr& agg, Position position) {
@@ -401,16 +444,19 @@ class Checker {
         }
         if (!any) {
           return refuse_(scans_[i].table,
-                         "COUNT(*) is not allowed: the rule allows COUNT on none of its columns", pos);
+                         "COUNT(*) is not allowed: the rule allows COUNT on none of its columns",
+                         pos);
         }
       }
       return absl::OkStatus();
     }
     std::optional<rules::AggregateFunction> function;
     if (agg.name == "sum") {
-      function = agg.distinct ? rules::AggregateFunction::kSumDistinct : rules::AggregateFunction::kSum;
+      function =
+          agg.distinct ? rules::AggregateFunction::kSumDistinct : rules::AggregateFunction::kSum;
     } else if (agg.name == "count") {
-      function = agg.distinct ? rules::AggregateFunction::kCountDistinct : rules::AggregateFunction::kCount;
+      function = agg.distinct ? rules::AggregateFunction::kCountDistinct
+                              : rules::AggregateFunction::kCount;
     } else if (agg.name == "avg" && !agg.distinct) {
       function = rules::AggregateFunction::kAvg;
     }
@@ -424,7 +470,8 @@ class Checker {
                             rules::internal::AggregateFunctionNames()),
                      pos);
     }
-    if (agg.children.size() != 1 || StripImplicitCasts(agg.children[0]).kind != Expr::Kind::kColumn) {
+    if (agg.children.size() != 1 ||
+        StripImplicitCasts(agg.children[0]).kind != Expr::Kind::kColumn) {
       return refuse_(table,
                      StrCat("aggregate function ", agg.name,
                             " must be applied directly to an aggregate column"),
@@ -490,7 +537,8 @@ class Checker {
       if (call.is_operator) {
         if (IsArithmeticOperator(call.name)) continue;
         return refuse_(scans_[0].table,
-                       StrCat("operator ", call.name, " is not allowed; AGGREGATION queries may use "
+                       StrCat("operator ", call.name,
+                              " is not allowed; AGGREGATION queries may use "
                               "+, -, *, / and the rule's scalarFunctions"),
                        call.position);
       }
@@ -498,7 +546,8 @@ class Checker {
       auto it = ScalarFunctionSpellings().find(call.name);
       if (it == ScalarFunctionSpellings().end()) {
         return refuse_(scans_[0].table,
-                       StrCat("function ", call.name, " is not allowed; AGGREGATION queries may use "
+                       StrCat("function ", call.name,
+                              " is not allowed; AGGREGATION queries may use "
                               "the aggregate functions COUNT, SUM and AVG and the scalar functions "
                               "in the rule's scalarFunctions"),
                        call.position);
@@ -532,8 +581,9 @@ class Checker {
       any_aggregate |= Contains(out.expr, Expr::Kind::kAggregate);
     }
     if (!any_aggregate) {
-      return refuse_.Query("at least one output column must be an aggregate function (COUNT, SUM or AVG)",
-                           std::nullopt);
+      return refuse_.Query(
+          "at least one output column must be an aggregate function (COUNT, SUM or AVG)",
+          std::nullopt);
     }
     for (const Expr& key : query_.group_keys) {
       if (Contains(key, Expr::Kind::kAggregate)) {
@@ -588,12 +638,14 @@ class Checker {
     if (In(rule.list_columns, c.name)) return absl::OkStatus();
     if (In(rule.join_columns, c.name)) {
       return refuse_(TableOf(c),
-                     StrCat("column ", c.name, " is a join column; it can be used only in JOIN "
-                            "conditions, never ", where),
+                     StrCat("column ", c.name,
+                            " is a join column; it can be used only in JOIN "
+                            "conditions, never ",
+                            where),
                      pos);
     }
-    return refuse_(TableOf(c), StrCat("column ", c.name, " is not a list column and cannot be ", where),
-                   pos);
+    return refuse_(TableOf(c),
+                   StrCat("column ", c.name, " is not a list column and cannot be ", where), pos);
   }
 
   // A WHERE condition of a LIST query: list columns and constants, compared, combined with
@@ -640,10 +692,12 @@ class Checker {
                      call.position);
     }
     if (!query_.syntax.casts.empty()) {
-      return refuse_(scans_[0].table, "CAST is not allowed in LIST queries", query_.syntax.casts[0]);
+      return refuse_(scans_[0].table, "CAST is not allowed in LIST queries",
+                     query_.syntax.casts[0]);
     }
     if (query_.aggregations) {
-      return refuse_(scans_[0].table, "LIST queries cannot aggregate (no GROUP BY or aggregate functions)",
+      return refuse_(scans_[0].table,
+                     "LIST queries cannot aggregate (no GROUP BY or aggregate functions)",
                      std::nullopt);
     }
     if (scans_.size() < 2) {
@@ -667,7 +721,8 @@ class Checker {
     for (const auto& out : query_.outputs) {
       RETURN_IF_ERROR(ListColumn(out.expr, out.expr.position, "selected"));
     }
-    for (const Expr& key : query_.group_keys) RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
+    for (const Expr& key : query_.group_keys)
+      RETURN_IF_ERROR(ListColumn(key, key.position, "selected"));
     Components components(scans_.size());
     std::vector<const Expr*> rest;
     RETURN_IF_ERROR(CheckJoins(&components, &rest));
@@ -698,7 +753,8 @@ class Checker {
     Position pos = FirstPosition(e, position);
     if (e.kind == Expr::Kind::kColumn && Custom(e.scan).IsDisallowedOutputColumn(e.name)) {
       return refuse_(TableOf(e),
-                     StrCat("column ", e.name, " is in disallowedOutputColumns and cannot appear in "
+                     StrCat("column ", e.name,
+                            " is in disallowedOutputColumns and cannot appear in "
                             "the output, directly or through an expression (output column ",
                             output, ")"),
                      pos);
@@ -764,13 +820,15 @@ const rules::AssociationRule* AssociationRuleOfType(const PolicyTable& table, Ru
 
 std::string TypeList(const PolicyTable& table) {
   std::vector<std::string> names;
-  for (const auto& rule : table.table_rules) names.emplace_back(rules::RuleTypeName(rules::GetRuleType(rule)));
+  for (const auto& rule : table.table_rules)
+    names.emplace_back(rules::RuleTypeName(rules::GetRuleType(rule)));
   return names.empty() ? "none" : absl::StrJoin(names, ", ");
 }
 
 }  // namespace
 
-absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, const PolicyRequest& request) {
+absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query,
+                                          const PolicyRequest& request) {
   std::map<std::string, const PolicyTable*> by_name;
   for (const PolicyTable& t : request.tables) by_name[ToLower(t.name)] = &t;
   std::set<std::string> read;
@@ -782,14 +840,15 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
     read.insert(scan.table);
   }
   if (read.empty()) {
-    return absl::InvalidArgumentError("a protected query must read at least one table of the collaboration");
+    return absl::InvalidArgumentError(
+        "a protected query must read at least one table of the collaboration");
   }
   for (const std::string& name : read) {
     if (by_name[name]->table_rules.empty()) {
-      return absl::InvalidArgumentError(StrCat(
-          "table \"", name, "\" has no analysis rule, so no query may read it "
-          "(ANALYSIS_RULE_MISSING); its owner adds one with "
-          "create-configured-table-analysis-rule"));
+      return absl::InvalidArgumentError(StrCat("table \"", name,
+                                               "\" has no analysis rule, so no query may read it "
+                                               "(ANALYSIS_RULE_MISSING); its owner adds one with "
+                                               "create-configured-table-analysis-rule"));
     }
   }
   // The rule types every table read carries.
@@ -806,7 +865,8 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
   if (common.empty()) {
     return absl::InvalidArgumentError(
         StrCat("the tables a query reads must all carry the same analysis rule type; the query "
-               "reads ", absl::StrJoin(parts, ", "), " (ANALYSIS_RULE_TYPES_NOT_COMPATIBLE)"));
+               "reads ",
+               absl::StrJoin(parts, ", "), " (ANALYSIS_RULE_TYPES_NOT_COMPATIBLE)"));
   }
   if (request.analysis_template_arn) {
     // Analysis templates are what CUSTOM rules allow; AGGREGATION and LIST rules know none.
@@ -850,8 +910,8 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query, co
       for (const std::string& receiver : request.receiver_account_ids) {
         if (!rules::MayReceiveResults(optional_rule, table.owner_account_id, receiver)) {
           return absl::InvalidArgumentError(StrCat(
-              rules::RuleTypeName(type), " collaboration analysis rule of table \"", name, "\": account ",
-              receiver, " may not receive results of queries that read this table",
+              rules::RuleTypeName(type), " collaboration analysis rule of table \"", name,
+              "\": account ", receiver, " may not receive results of queries that read this table",
               rule ? " (it is not in allowedResultReceivers)"
                    : " (the table has no collaboration analysis rule naming result receivers)"));
         }
@@ -867,7 +927,8 @@ namespace {
 // Differential privacy checks on the rows a DP query aggregates (see CheckDifferentialPrivacy).
 class DpChecker {
  public:
-  DpChecker(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables, const std::string& sql)
+  DpChecker(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables,
+            const std::string& sql)
       : rows_(rows), sql_(sql) {
     for (const DpColumn& t : tables) columns_[ToLower(t.table)] = ToLower(t.user_id_column);
   }
@@ -877,7 +938,8 @@ class DpChecker {
     for (const engine::AggregationStep& step : rows_.aggregation_steps) {
       const engine::Scan* dp = FirstProtected(step.scans);
       if (dp == nullptr) continue;
-      bool keyed = std::any_of(step.keys.begin(), step.keys.end(), [&](const Expr& k) { return IsUserId(k); });
+      bool keyed = std::any_of(step.keys.begin(), step.keys.end(),
+                               [&](const Expr& k) { return IsUserId(k); });
       if (!keyed) {
         Position at;
         if (!step.keys.empty()) at = step.keys[0].position;
@@ -902,13 +964,15 @@ class DpChecker {
   using Position = engine::Position;
 
   absl::Status Refuse(const std::string& table, const std::string& message, Position at) {
-    std::string text = StrCat("CUSTOM analysis rule of table \"", table, "\" (differential privacy): ", message);
+    std::string text =
+        StrCat("CUSTOM analysis rule of table \"", table, "\" (differential privacy): ", message);
     if (at) text += StrCat(" (", DescribeOffset(sql_, *at), ")");
     return absl::InvalidArgumentError(text);
   }
 
   bool IsProtected(int scan) const {
-    return scan >= 0 && scan < static_cast<int>(rows_.scans.size()) && columns_.count(rows_.scans[scan].table);
+    return scan >= 0 && scan < static_cast<int>(rows_.scans.size()) &&
+           columns_.count(rows_.scans[scan].table);
   }
   const engine::Scan* FirstProtected(const std::vector<int>& scans) const {
     for (int s : scans) {
@@ -918,8 +982,8 @@ class DpChecker {
   }
   bool IsUserId(const Expr& e) const {
     if (e.kind == Expr::Kind::kSetOperation) {
-      return !e.children.empty() &&
-             std::all_of(e.children.begin(), e.children.end(), [&](const Expr& c) { return IsUserId(c); });
+      return !e.children.empty() && std::all_of(e.children.begin(), e.children.end(),
+                                                [&](const Expr& c) { return IsUserId(c); });
     }
     return e.kind == Expr::Kind::kColumn && IsProtected(e.scan) &&
            ToLower(e.name) == columns_.at(rows_.scans[e.scan].table);
@@ -946,11 +1010,12 @@ class DpChecker {
     const engine::Scan* right = FirstProtected(join.right_scans);
     if (join.for_subquery) {
       if (right == nullptr) return absl::OkStatus();
-      return Refuse(right->table,
-                    "a subquery that reads a protected table and refers to the rest of the query (a "
-                    "LATERAL or correlated subquery) is not supported; use a CTE or a derived table "
-                    "that stands on its own, and join it",
-                    join.conditions.empty() ? std::nullopt : join.conditions[0].position);
+      return Refuse(
+          right->table,
+          "a subquery that reads a protected table and refers to the rest of the query (a "
+          "LATERAL or correlated subquery) is not supported; use a CTE or a derived table "
+          "that stands on its own, and join it",
+          join.conditions.empty() ? std::nullopt : join.conditions[0].position);
     }
     const engine::Scan* left = FirstProtected(join.left_scans);
     if (left == nullptr || right == nullptr) return absl::OkStatus();
@@ -967,11 +1032,13 @@ class DpChecker {
         }
       }
     }
-    return Refuse(right->table,
-                  StrCat("protected tables can be joined with each other only by equality of their user "
-                         "identifier columns (e.g. ON ", left->table, ".", columns_[left->table], " = ",
-                         right->table, ".", columns_[right->table], ")"),
-                  join.conditions.empty() ? std::nullopt : join.conditions[0].position);
+    return Refuse(
+        right->table,
+        StrCat("protected tables can be joined with each other only by equality of their user "
+               "identifier columns (e.g. ON ",
+               left->table, ".", columns_[left->table], " = ", right->table, ".",
+               columns_[right->table], ")"),
+        join.conditions.empty() ? std::nullopt : join.conditions[0].position);
   }
 
   absl::Status CheckWindows(const Expr& e) {
@@ -986,7 +1053,8 @@ class DpChecker {
         const engine::Scan* dp = FirstProtected(used);
         return Refuse(dp->table,
                       StrCat("window functions over a protected table must PARTITION BY its user "
-                             "identifier column ", columns_[dp->table]),
+                             "identifier column ",
+                             columns_[dp->table]),
                       e.position);
       }
     }
@@ -1002,8 +1070,8 @@ class DpChecker {
 
 }  // namespace
 
-absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables,
-                                      const std::string& sql) {
+absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows,
+                                      const std::vector<DpColumn>& tables, const std::string& sql) {
   return DpChecker(rows, tables, sql).Check();
 }
 

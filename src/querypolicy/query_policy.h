@@ -82,8 +82,8 @@ absl::StatusOr<PolicyDecision> CheckQuery(const engine::ResolvedQuery& query,
 //  - window functions over a protected table PARTITION BY its user identifier.
 // kInvalidArgument naming the table, the rule and the position otherwise. (The final SELECT's
 // own shape is checked by AnalyzeDp.)
-absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows, const std::vector<DpColumn>& tables,
-                                      const std::string& sql);
+absl::Status CheckDifferentialPrivacy(const engine::ResolvedQuery& rows,
+                                      const std::vector<DpColumn>& tables, const std::string& sql);
 
 }  // namespace cleanroom::querypolicy
 
