@@ -1,5 +1,6 @@
 """Writes one benchmark's section into BENCHMARKS.md, between markers named after the script."""
 
+import json
 import os
 
 
@@ -19,3 +20,39 @@ def write_section(path, script, title, body):
         text = (text or "# Benchmarks\n").rstrip("\n") + "\n\n" + section
     with open(path, "w") as f:
         f.write(text)
+
+
+def add_report_arguments(ap, repo):
+    """The options every benchmark that writes BENCHMARKS.md shares: where it works, where it
+    writes, and saving or re-reporting its raw measurements."""
+    ap.add_argument("--work-dir", default=None, help="where to put the temp dir")
+    ap.add_argument("--benchmarks-md", default=os.path.join(repo, "BENCHMARKS.md"))
+    ap.add_argument("--no-write", action="store_true", help="print the tables only")
+    ap.add_argument("--save-json", help="also write the raw measurements to this file")
+    ap.add_argument("--from-json", help="measure nothing: report the measurements saved in "
+                                        "this file by --save-json")
+
+
+def load_saved(args):
+    """For --from-json: the saved measurements, with the saved run's options put back on `args`
+    (except those that say where to read and write)."""
+    with open(args.from_json) as f:
+        saved = json.load(f)
+    for key, value in saved["args"].items():
+        if key not in ("from_json", "no_write", "benchmarks_md", "save_json"):
+            setattr(args, key, value)
+    return saved
+
+
+def server_binaries(ap, build_dir):
+    """cleanroomd, cleanroom and plain_duckdb in `build_dir` (an argparse error if one is
+    missing); the end-to-end harness is pointed at the first two."""
+    cleanroomd = os.path.join(build_dir, "src", "exe", "cleanroomd")
+    cli = os.path.join(build_dir, "src", "cli", "cleanroom")
+    tool = os.path.join(build_dir, "bench", "plain_duckdb")
+    for path in (cleanroomd, cli, tool):
+        if not os.access(path, os.X_OK):
+            ap.error(f"{path} is missing; build the cleanroomd, cleanroom and plain_duckdb targets")
+    os.environ["CLEANROOMD"] = os.path.abspath(cleanroomd)
+    os.environ["CLEANROOM_CLI"] = os.path.abspath(cli)
+    return cleanroomd, cli, tool

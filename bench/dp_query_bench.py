@@ -496,36 +496,20 @@ def main():
                     help="the engine's memory limit, server (--query-memory-limit) and reference")
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="the engine's threads, server (--query-threads) and reference")
-    ap.add_argument("--work-dir", default=None, help="where to put the temp dir")
-    ap.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
-    ap.add_argument("--no-write", action="store_true", help="print the tables only")
-    ap.add_argument("--save-json", help="also write the raw measurements to this file")
-    ap.add_argument("--from-json", help="measure nothing: report the measurements saved in "
-                                        "this file by --save-json")
+    bench_md.add_report_arguments(ap, REPO)
     args = ap.parse_args()
     title = "Differentially private queries (bench/dp_query_bench.py)"
     if args.from_json:
-        with open(args.from_json) as f:
-            saved = json.load(f)
-        for key, value in saved["args"].items():
-            if key not in ("from_json", "no_write", "benchmarks_md", "save_json"):
-                setattr(args, key, value)
+        saved = bench_md.load_saved(args)
         body = report(args, saved["measured"], saved["meta"])
         print(body)
         if not args.no_write:
             bench_md.write_section(args.benchmarks_md, SCRIPT, title, body)
         return
     pqb.SERVER_MEMORY_LIMIT, pqb.SERVER_THREADS = args.memory_limit, args.threads
-    cleanroomd = os.path.join(args.build_dir, "src", "exe", "cleanroomd")
-    cli = os.path.join(args.build_dir, "src", "cli", "cleanroom")
-    tool = os.path.join(args.build_dir, "bench", "plain_duckdb")
-    for path in (cleanroomd, cli, tool):
-        if not os.access(path, os.X_OK):
-            ap.error(f"{path} is missing; build the cleanroomd, cleanroom and plain_duckdb targets")
+    cleanroomd, cli, tool = bench_md.server_binaries(ap, args.build_dir)
     if args.rows < args.users or args.users < 1:
         ap.error("--rows must be at least --users, which must be positive")
-    os.environ["CLEANROOMD"] = os.path.abspath(cleanroomd)
-    os.environ["CLEANROOM_CLI"] = os.path.abspath(cli)
     tree = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"],
                           capture_output=True, text=True).stdout.strip()
     meta = {

@@ -929,19 +929,10 @@ def main():
                     help="memory limits the large join runs with, once each")
     ap.add_argument("--skip-join", action="store_true")
     ap.add_argument("--skip-recipe", action="store_true")
-    ap.add_argument("--work-dir", default=None, help="where to put the temp dir")
-    ap.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
-    ap.add_argument("--no-write", action="store_true", help="print the tables only")
-    ap.add_argument("--save-json", help="also write the raw measurements to this file")
-    ap.add_argument("--from-json", help="measure nothing: report the measurements saved in "
-                                        "this file by --save-json")
+    bench_md.add_report_arguments(ap, REPO)
     args = ap.parse_args()
     if args.from_json:
-        with open(args.from_json) as f:
-            saved = json.load(f)
-        for key, value in saved["args"].items():
-            if key not in ("from_json", "no_write", "benchmarks_md", "save_json"):
-                setattr(args, key, value)
+        saved = bench_md.load_saved(args)
         SERVER_MEMORY_LIMIT, SERVER_THREADS = args.memory_limit, args.threads
         body = report(args, saved["join"], saved["recipe"], saved["large"], saved["meta"])
         print(body)
@@ -950,14 +941,7 @@ def main():
                                    "Protected queries (bench/protected_query_bench.py)", body)
         return
     SERVER_MEMORY_LIMIT, SERVER_THREADS = args.memory_limit, args.threads
-    cleanroomd = os.path.join(args.build_dir, "src", "exe", "cleanroomd")
-    cli = os.path.join(args.build_dir, "src", "cli", "cleanroom")
-    tool = os.path.join(args.build_dir, "bench", "plain_duckdb")
-    for path in (cleanroomd, cli, tool):
-        if not os.access(path, os.X_OK):
-            ap.error(f"{path} is missing; build the cleanroomd, cleanroom and plain_duckdb targets")
-    os.environ["CLEANROOMD"] = os.path.abspath(cleanroomd)
-    os.environ["CLEANROOM_CLI"] = os.path.abspath(cli)
+    cleanroomd, cli, tool = bench_md.server_binaries(ap, args.build_dir)
     meta = {
         "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": os.cpu_count(), "cpu_model": cpu_model(), "mem_kib": mem_total_kib(),
