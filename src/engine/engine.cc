@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
 #include <exception>
+#include <string>
+#include <string_view>
 
 #include "common/encoding.h"
 #include "common/random.h"
@@ -35,7 +37,7 @@ class ObjectGrantImpl final : public ObjectGrant {
   std::shared_ptr<GrantState> state_;
 };
 
-bool IsValidObjectName(const std::string& name) {
+bool IsValidBaseName(std::string_view name) {
   if (name.empty() || name.size() > 200) return false;
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -43,6 +45,31 @@ bool IsValidObjectName(const std::string& name) {
     if (!ok) return false;
   }
   return true;
+}
+
+// A folder PartitionedObjectName makes: __cleanroom_partition_<i>=x<hex>.
+bool IsPartitionFolder(std::string_view folder) {
+  constexpr std::string_view kKey = "__cleanroom_partition_";
+  if (folder.substr(0, kKey.size()) != kKey) return false;
+  folder.remove_prefix(kKey.size());
+  size_t digits = 0;
+  while (digits < folder.size() && folder[digits] >= '0' && folder[digits] <= '9') ++digits;
+  if (digits == 0 || folder.substr(digits, 2) != "=x") return false;
+  for (char c : folder.substr(digits + 2)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  }
+  return true;
+}
+
+// A base name (letters, digits, '.', '_', '-'), optionally below partition folders.
+bool IsValidObjectName(const std::string& name) {
+  if (name.size() > 65536) return false;
+  std::string_view rest(name);
+  for (size_t slash = rest.find('/'); slash != std::string_view::npos; slash = rest.find('/')) {
+    if (!IsPartitionFolder(rest.substr(0, slash))) return false;
+    rest.remove_prefix(slash + 1);
+  }
+  return IsValidBaseName(rest);
 }
 
 }  // namespace
@@ -59,9 +86,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& option
     try {
       config.SetOptionByName("memory_limit", duckdb::Value(options.memory_limit));
     } catch (const std::exception& e) {
-      return absl::InvalidArgumentError(
-          StrCat("invalid memory limit '", options.memory_limit,
-                 "': ", duckdb::ErrorData(e).RawMessage()));
+      return absl::InvalidArgumentError(StrCat("invalid memory limit '", options.memory_limit,
+                                               "': ", duckdb::ErrorData(e).RawMessage()));
     }
     config.SetOptionByName("autoinstall_known_extensions", duckdb::Value::BOOLEAN(false));
     config.SetOptionByName("autoload_known_extensions", duckdb::Value::BOOLEAN(false));

@@ -93,7 +93,17 @@ struct TableSource {
   std::vector<std::string> urls;  // granted objects holding the rows
   std::string delimiter = ",";    // CSV
   bool header = true;             // CSV: the first line of each object names the columns
+  // The table's partition keys, in order. When not empty, every url's name carries the
+  // object's partition values as folders made by PartitionedObjectName, and schema columns
+  // named like a key read that key's value (cast to the column's type;
+  // __HIVE_DEFAULT_PARTITION__ is NULL).
+  std::vector<std::string> partition_keys;
 };
+
+// The name under which an object of a partitioned table is granted: `name` below one folder
+// per partition value, in key order, in a form only ViewSql decodes (so any value, including
+// '/', '=' or '%', survives).
+std::string PartitionedObjectName(const std::vector<std::string>& values, const std::string& name);
 
 // An AGGREGATION output constraint: only output rows that aggregate at least `minimum` distinct
 // values of `column` of every scan of `table` are returned.

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "common/encoding.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
@@ -18,7 +19,22 @@
 #include "engine/engine_internal.h"
 
 namespace cleanroom::engine {
-namespace {}  // namespace
+namespace {
+
+// The folder name of partition key `i`: the view reads it back by this name.
+std::string PartitionFolderKey(size_t i) { return StrCat("__cleanroom_partition_", i); }
+
+}  // namespace
+
+std::string PartitionedObjectName(const std::vector<std::string>& values, const std::string& name) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    // "x" + hex: never empty, and only characters a path segment and DuckDB's hive parsing
+    // keep as they are.
+    out += StrCat(PartitionFolderKey(i), "=x", HexEncode(values[i]), "/");
+  }
+  return out + name;
+}
 
 // The view a query reads `source` through: only the schema's columns, cast to their types.
 absl::StatusOr<std::string> ViewSql(const TableSource& source) {
@@ -39,6 +55,10 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
     files += QuoteLiteral(source.urls[i]);
   }
   files += "]";
+  // Partition values come from the folders PartitionedObjectName made, as text.
+  const std::string hive = source.partition_keys.empty()
+                               ? std::string("false")
+                               : std::string("true, hive_types_autocast = false");
   std::string scan;
   if (source.format == "CSV") {
     if (source.file_columns.empty())
@@ -50,13 +70,15 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
                         QuoteLiteral(source.file_columns[i].type));
     }
     columns += "}";
-    scan = StrCat("read_csv(", files, ", header = ", source.header ? "true" : "false",
+    scan = StrCat("read_csv(", files, ", hive_partitioning = ", hive,
+                  ", header = ", source.header ? "true" : "false",
                   ", delim = ", QuoteLiteral(source.delimiter),
                   ", quote = '\"', escape = '\"', columns = ", columns, ", auto_detect = false)");
   } else if (source.format == "PARQUET") {
-    scan = StrCat("read_parquet(", files, ")");
+    scan = StrCat("read_parquet(", files, ", hive_partitioning = ", hive, ")");
   } else if (source.format == "JSON") {
-    scan = StrCat("read_json(", files, ", format = 'newline_delimited')");
+    scan = StrCat("read_json(", files, ", hive_partitioning = ", hive,
+                  ", format = 'newline_delimited')");
   } else {
     return absl::InvalidArgumentError(StrCat("unsupported table format ", source.format));
   }
@@ -65,8 +87,13 @@ absl::StatusOr<std::string> ViewSql(const TableSource& source) {
   for (size_t i = 0; i < source.schema.columns.size(); ++i) {
     if (i) sql += ", ";
     const ColumnSchema& c = source.schema.columns[i];
-    sql +=
-        StrCat("CAST(", QuoteIdentifier(c.name), " AS ", c.type, ") AS ", QuoteIdentifier(c.name));
+    std::string value = QuoteIdentifier(c.name);
+    for (size_t k = 0; k < source.partition_keys.size(); ++k) {
+      if (ToLower(source.partition_keys[k]) != ToLower(c.name)) continue;
+      value = StrCat("nullif(decode(unhex(substr(", QuoteIdentifier(PartitionFolderKey(k)),
+                     ", 2))), '__HIVE_DEFAULT_PARTITION__')");
+    }
+    sql += StrCat("CAST(", value, " AS ", c.type, ") AS ", QuoteIdentifier(c.name));
   }
   return StrCat(sql, " FROM ", scan);
 }

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "cleanrooms/budget_ledger.h"
 #include "common/status_macros.h"
@@ -36,6 +39,28 @@ bool IsDataObject(const s3::ObjectVersion& v) {
   size_t slash = v.key.rfind('/');
   std::string base = v.key.substr(slash == std::string::npos ? 0 : slash + 1);
   return !base.empty() && base[0] != '_' && base[0] != '.';
+}
+
+// The partition values of the object at `relative` (its key below the table's location) for a
+// table partitioned by `keys`, as the crawler registers them: one folder per key, in key order,
+// named `key=value` (the value is what follows the first '=') or, for a folder without '=', the
+// folder name itself. nullopt if the object is not exactly that many folders deep (as Athena,
+// a partitioned table reads only objects inside its partitions). Empty for an unpartitioned table.
+std::optional<std::vector<std::string>> PartitionValuesOf(const std::string& relative,
+                                                          const std::vector<glue::Column>& keys) {
+  std::vector<std::string> values;
+  if (keys.empty()) return values;
+  size_t start = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    size_t slash = relative.find('/', start);
+    if (slash == std::string::npos) return std::nullopt;
+    std::string folder = relative.substr(start, slash - start);
+    size_t eq = folder.find('=');
+    values.push_back(eq == std::string::npos ? folder : folder.substr(eq + 1));
+    start = slash + 1;
+  }
+  if (relative.find('/', start) != std::string::npos) return std::nullopt;
+  return values;
 }
 
 // How the engine reads a Glue table's files.
@@ -240,6 +265,12 @@ absl::StatusOr<ProtectedQueryEngine::Plan> ProtectedQueryEngine::MakePlan(
         schema.columns.push_back({column.name, EngineTypeOfGlueType(column.type)});
       }
     }
+    for (const glue::Column& key : glue_table->partition_keys) {
+      if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), key.name) !=
+          table.allowed_columns.end()) {
+        schema.columns.push_back({key.name, EngineTypeOfGlueType(key.type)});
+      }
+    }
     plan.schemas.push_back(std::move(schema));
     querypolicy::PolicyTable p;
     p.name = table.name;
@@ -316,16 +347,6 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     ASSIGN_OR_RETURN(
         glue::Table glue_table,
         catalog_->GetTable(table.owner_account_id, table.glue_database, table.glue_table));
-    if (!glue_table.partition_keys.empty()) {
-      for (const auto& key : glue_table.partition_keys) {
-        if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), key.name) !=
-            table.allowed_columns.end()) {
-          return absl::FailedPreconditionError(StrCat("table \"", table.name,
-                                                      "\": partition columns such as ", key.name,
-                                                      " cannot be queried yet"));
-        }
-      }
-    }
     ASSIGN_OR_RETURN(FileFormat format, FormatOf(glue_table));
     absl::StatusOr<glue::S3Path> location = glue::ParseS3Path(glue_table.location);
     if (!location.ok()) {
@@ -356,6 +377,8 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
       for (const glue::Column& c : glue_table.columns)
         source.file_columns.push_back({c.name, "VARCHAR"});
     }
+    for (const glue::Column& key : glue_table.partition_keys)
+      source.partition_keys.push_back(key.name);
     std::vector<std::string> table_names;
     std::string after;
     while (true) {
@@ -363,10 +386,14 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
                        metadata_->ListObjects(location->bucket, prefix, "", after, kListPageSize));
       for (const s3::ObjectVersion& v : page.objects) {
         if (!IsDataObject(v)) continue;
+        std::optional<std::vector<std::string>> values =
+            PartitionValuesOf(v.key.substr(prefix.size()), glue_table.partition_keys);
+        if (!values) continue;
         RETURN_IF_ERROR(s3access::AuthorizeS3(role, "s3:GetObject",
                                               StrCat("arn:aws:s3:::", v.bucket, "/", v.key),
                                               bucket->account_id));
         std::string name = s3access::EngineObjectName(objects.size(), v.key);
+        if (!values->empty()) name = engine::PartitionedObjectName(*values, name);
         objects[name] = s3access::GrantedObjectOf(blobs_, v.size, v.parts);
         table_names.push_back(std::move(name));
       }

@@ -257,6 +257,51 @@ class ProtectedQueryTest(ServerTestCase):
         self.assertTrue(any(r[2] == "north" and r[0] in audience for r in self.a_rows))
         self.assertNotIn("north", got)
 
+    def test_partition_columns_are_read_from_the_object_keys(self):
+        # P's events table is partitioned by year (bigint) and region (string) in Hive-style
+        # folders; one folder is not key=value and one object sits outside every partition.
+        srv = self.server
+        s3, glue, iam = (srv.client(s, self.p_acct) for s in ("s3", "glue", "iam"))
+        bucket = f"pub-events-{random_id()[:8]}"
+        s3.create_bucket(Bucket=bucket)
+        rows = {(2024, "east"): [(1, 10), (2, 20)], (2024, "south west"): [(3, 5)],
+                (2025, "east"): [(4, 7), (5, 8), (6, 9)], (2025, "north"): [(7, 1)]}
+        for (year, region), part in rows.items():
+            folder = f"region={region}" if region != "north" else region
+            s3.put_object(Bucket=bucket, Key=f"events/year={year}/{folder}/part-0.csv",
+                          Body=to_csv(["customer_id", "score"], part).encode())
+        s3.put_object(Bucket=bucket, Key="events/stray.csv",
+                      Body=to_csv(["customer_id", "score"], [(99, 1000)]).encode())
+        glue.create_database(DatabaseInput={"Name": "events_db"})
+        glue.create_table(DatabaseName="events_db", TableInput={
+            "Name": "events", "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+            "PartitionKeys": [{"Name": "year", "Type": "bigint"},
+                              {"Name": "region", "Type": "string"}],
+            "StorageDescriptor": {
+                "Columns": [{"Name": "customer_id", "Type": "bigint"},
+                            {"Name": "score", "Type": "bigint"}],
+                "Location": f"s3://{bucket}/events/",
+                "SerdeInfo": {"SerializationLibrary":
+                              "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                              "Parameters": {"field.delim": ","}}}})
+        org = {"table": "events", "database": "events_db",
+               "allowed": ["customer_id", "score", "year", "region"],
+               "role": create_role(iam, "CleanRooms-events", bucket)}
+        mid = solo_collaboration(self.p_cr, org, self.p_acct.account_id)
+        q = self.start("SELECT year, region, COUNT(*) AS n, SUM(score) AS total, "
+                       "MAX(year) + 1 AS next_year FROM t GROUP BY year, region "
+                       "ORDER BY year, region", mid=mid, result=self.output("events/"))
+        done = self.wait(q["id"], mid=mid)
+        self.assertEqual(done["status"], "SUCCESS", done.get("error"))
+        got = self.download(done["result"]["output"]["s3"]["location"])
+        expected = [["year", "region", "n", "total", "next_year"]]
+        for (year, region) in sorted(rows):
+            part = rows[(year, region)]
+            expected.append([str(year), region, str(len(part)), str(sum(s for _, s in part)),
+                             str(year + 1)])
+        self.assertEqual(got, expected)
+
     def test_parquet_results(self):
         q = self.wait(self.start("SELECT p.segment, AVG(p.score) AS s FROM audience p "
                                  "JOIN purchases a ON a.customer_id = p.customer_id "
