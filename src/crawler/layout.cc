@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/strings.h"
+#include "glue/names.h"
 
 namespace cleanroom::crawler {
 namespace {
@@ -148,15 +149,6 @@ absl::StatusOr<bool> MatchOne(std::string_view p, std::string_view t) {
   return reach[t.size()] != 0;
 }
 
-// "k=v" -> true with key and value; keys must be non-empty.
-bool SplitHive(std::string_view component, std::string* key, std::string* value) {
-  size_t eq = component.find('=');
-  if (eq == std::string_view::npos || eq == 0) return false;
-  *key = std::string(component.substr(0, eq));
-  *value = std::string(component.substr(eq + 1));
-  return true;
-}
-
 std::string LastFolder(std::string_view prefix) {
   while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
   size_t slash = prefix.rfind('/');
@@ -228,12 +220,12 @@ Grouping GroupIntoDatasets(const std::string& bucket, const std::string& include
     std::string root = include_prefix;
     size_t i = 0;
     std::string key, value;
-    for (; i < parts.size() && !SplitHive(parts[i], &key, &value); ++i) {
+    for (; i < parts.size() && !glue::SplitPartitionFolder(parts[i], &key, &value); ++i) {
       root += StrCat(parts[i], "/");
     }
     std::vector<std::string> keys, values;
     for (size_t n = 0; i < parts.size(); ++i, ++n) {
-      if (SplitHive(parts[i], &key, &value)) {
+      if (glue::SplitPartitionFolder(parts[i], &key, &value)) {
         keys.push_back(ToLower(key));
         values.push_back(value);
       } else {

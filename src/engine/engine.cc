@@ -47,11 +47,10 @@ bool IsValidBaseName(std::string_view name) {
   return true;
 }
 
-// A folder PartitionedObjectName makes: __cleanroom_partition_<i>=x<hex>.
+// A folder PartitionedObjectName makes: <kPartitionFolderPrefix><i>=x<hex>.
 bool IsPartitionFolder(std::string_view folder) {
-  constexpr std::string_view kKey = "__cleanroom_partition_";
-  if (folder.substr(0, kKey.size()) != kKey) return false;
-  folder.remove_prefix(kKey.size());
+  if (folder.substr(0, kPartitionFolderPrefix.size()) != kPartitionFolderPrefix) return false;
+  folder.remove_prefix(kPartitionFolderPrefix.size());
   size_t digits = 0;
   while (digits < folder.size() && folder[digits] >= '0' && folder[digits] <= '9') ++digits;
   if (digits == 0 || folder.substr(digits, 2) != "=x") return false;

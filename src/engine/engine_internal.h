@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -46,6 +47,10 @@ absl::StatusOr<ResolvedQuery> ResolveParsed(duckdb::DuckDB& db, const std::strin
 
 // The CREATE TEMPORARY VIEW statement that exposes `source` to a query (Engine::Execute).
 absl::StatusOr<std::string> ViewSql(const TableSource& source);
+
+// The start of the folder names PartitionedObjectName makes ("<prefix><i>=x<hex>"); object
+// grants accept folders of that form only.
+inline constexpr std::string_view kPartitionFolderPrefix = "__cleanroom_partition_";
 
 // A runtime failure as the query's author may see it: the kind of failure, never a value.
 absl::Status RuntimeError(const duckdb::ErrorData& error);

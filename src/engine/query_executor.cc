@@ -22,7 +22,7 @@ namespace cleanroom::engine {
 namespace {
 
 // The folder name of partition key `i`: the view reads it back by this name.
-std::string PartitionFolderKey(size_t i) { return StrCat("__cleanroom_partition_", i); }
+std::string PartitionFolderKey(size_t i) { return StrCat(kPartitionFolderPrefix, i); }
 
 }  // namespace
 

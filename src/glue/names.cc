@@ -201,6 +201,14 @@ absl::StatusOr<S3Path> ParseS3Path(std::string_view path) {
   return out;
 }
 
+bool SplitPartitionFolder(std::string_view folder, std::string* key, std::string* value) {
+  size_t eq = folder.find('=');
+  if (eq == std::string_view::npos || eq == 0) return false;
+  *key = std::string(folder.substr(0, eq));
+  *value = std::string(folder.substr(eq + 1));
+  return true;
+}
+
 std::string NormalizeLocation(std::string_view location) {
   std::string out(location);
   if (!out.empty() && out.back() != '/') out.push_back('/');

@@ -74,6 +74,10 @@ struct S3Path {
 };
 absl::StatusOr<S3Path> ParseS3Path(std::string_view path);
 
+// A Hive-style partition folder name, "key=value": true with its key and value. False for a
+// plain folder (no '=', or nothing before it), whose partition value is the folder name itself.
+bool SplitPartitionFolder(std::string_view folder, std::string* key, std::string* value);
+
 // The form locations are compared in: a trailing slash added to a folder-like location, so
 // "s3://b/data" and "s3://b/data/" are the same place.
 std::string NormalizeLocation(std::string_view location);

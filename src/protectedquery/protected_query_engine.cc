@@ -43,9 +43,9 @@ bool IsDataObject(const s3::ObjectVersion& v) {
 
 // The partition values of the object at `relative` (its key below the table's location) for a
 // table partitioned by `keys`, as the crawler registers them: one folder per key, in key order,
-// named `key=value` (the value is what follows the first '=') or, for a folder without '=', the
-// folder name itself. nullopt if the object is not exactly that many folders deep (as Athena,
-// a partitioned table reads only objects inside its partitions). Empty for an unpartitioned table.
+// each giving its value as glue::SplitPartitionFolder reads it. nullopt if the object is not
+// exactly that many folders deep (as Athena, a partitioned table reads only objects inside its
+// partitions). Empty for an unpartitioned table.
 std::optional<std::vector<std::string>> PartitionValuesOf(const std::string& relative,
                                                           const std::vector<glue::Column>& keys) {
   std::vector<std::string> values;
@@ -55,8 +55,8 @@ std::optional<std::vector<std::string>> PartitionValuesOf(const std::string& rel
     size_t slash = relative.find('/', start);
     if (slash == std::string::npos) return std::nullopt;
     std::string folder = relative.substr(start, slash - start);
-    size_t eq = folder.find('=');
-    values.push_back(eq == std::string::npos ? folder : folder.substr(eq + 1));
+    std::string key, value;
+    values.push_back(glue::SplitPartitionFolder(folder, &key, &value) ? value : folder);
     start = slash + 1;
   }
   if (relative.find('/', start) != std::string::npos) return std::nullopt;
@@ -259,16 +259,13 @@ absl::StatusOr<ProtectedQueryEngine::Plan> ProtectedQueryEngine::MakePlan(
           StrCat("table \"", table.name, "\" cannot be read: its Glue table ", table.glue_database,
                  ".", table.glue_table, " no longer exists"));
     }
-    for (const glue::Column& column : glue_table->columns) {
-      if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), column.name) !=
-          table.allowed_columns.end()) {
-        schema.columns.push_back({column.name, EngineTypeOfGlueType(column.type)});
-      }
-    }
-    for (const glue::Column& key : glue_table->partition_keys) {
-      if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), key.name) !=
-          table.allowed_columns.end()) {
-        schema.columns.push_back({key.name, EngineTypeOfGlueType(key.type)});
+    // The allowed columns, then the allowed partition keys.
+    for (const auto* columns : {&glue_table->columns, &glue_table->partition_keys}) {
+      for (const glue::Column& column : *columns) {
+        if (std::find(table.allowed_columns.begin(), table.allowed_columns.end(), column.name) !=
+            table.allowed_columns.end()) {
+          schema.columns.push_back({column.name, EngineTypeOfGlueType(column.type)});
+        }
       }
     }
     plan.schemas.push_back(std::move(schema));
