@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_report.h"
 #include "common/random.h"
 #include "dp/random_bits.h"
 #include "dp/samplers.h"
@@ -35,6 +36,11 @@ namespace {
 
 using cleanroom::Random;
 using cleanroom::SystemRandom;
+using cleanroom::bench::Environment;
+using cleanroom::bench::Format;
+using cleanroom::bench::Median;
+using cleanroom::bench::Thousands;
+using cleanroom::bench::WriteSection;
 using cleanroom::dp::DiscreteGaussianSampler;
 using cleanroom::dp::DiscreteLaplaceSampler;
 using cleanroom::dp::RandomBits;
@@ -124,28 +130,6 @@ struct Row {
   std::vector<double> bits;    // random bits per sample
 };
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-std::string Thousands(double x) {
-  const auto n = static_cast<long long>(std::llround(x));
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::string Format(const char* format, double x) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), format, x);
-  return buffer;
-}
-
 std::string Markdown(const std::vector<Row>& rows, int rounds, double seconds) {
   std::ostringstream out;
   out << "| sampler | samples/s (OS CSPRNG) | samples/s (fast PRNG, compute only) | random bits / "
@@ -174,58 +158,6 @@ std::string Markdown(const std::vector<Row>& rows, int rounds, double seconds) {
          "it is added to (Mironov 2012). The ratio prices the exact integer arithmetic, the "
          "fixed-work loops (constant time with respect to the value drawn) and the CSPRNG.\n";
   return out.str();
-}
-
-std::string Environment(const std::string& command) {
-  std::ostringstream out;
-  const std::time_t now = std::time(nullptr);
-  char when[64];
-  std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  utsname system{};
-  uname(&system);
-  double load[3] = {0, 0, 0};
-  getloadavg(load, 3);
-  out << "\nRun: " << when << " on " << std::thread::hardware_concurrency() << " CPUs, "
-      << system.sysname << " " << system.release << "; compiler " << __VERSION__
-#ifdef NDEBUG
-      << ", NDEBUG"
-#endif
-#ifdef __OPTIMIZE__
-      << ", optimised"
-#else
-      << ", NOT optimised (use a release build)"
-#endif
-      << "; load average " << Format("%.1f", load[0]) << " at the end (the machine is shared)"
-      << ".\nCommand: `" << command << "`\n";
-  return out.str();
-}
-
-bool WriteSection(const std::string& path, const std::string& body) {
-  const std::string begin = "<!-- bench/dp_samplers.cc: begin -->";
-  const std::string end = "<!-- bench/dp_samplers.cc: end -->";
-  const std::string section =
-      begin + "\n## DP noise samplers (bench/dp_samplers.cc)\n\n" + body + end + "\n";
-  std::string text;
-  {
-    std::ifstream in(path);
-    if (in) {
-      std::ostringstream buffer;
-      buffer << in.rdbuf();
-      text = buffer.str();
-    }
-  }
-  const size_t b = text.find(begin);
-  const size_t e = text.find(end);
-  if (b != std::string::npos && e != std::string::npos && e > b) {
-    text = text.substr(0, b) + section.substr(0, section.size() - 1) + text.substr(e + end.size());
-  } else {
-    if (text.empty()) text = "# Benchmarks\n";
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    text += "\n\n" + section;
-  }
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  return static_cast<bool>(out);
 }
 
 int Usage() {
@@ -314,7 +246,8 @@ int main(int argc, char** argv) {
   }
   const std::string body = Markdown(rows, rounds, seconds) + Environment(command);
   std::printf("%s", body.c_str());
-  if (write && !WriteSection(markdown_path, body)) {
+  if (write && !WriteSection(markdown_path, "bench/dp_samplers.cc",
+                             "DP noise samplers (bench/dp_samplers.cc)", body)) {
     std::fprintf(stderr, "dp_samplers: cannot write %s\n", markdown_path.c_str());
     return 1;
   }

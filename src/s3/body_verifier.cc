@@ -95,8 +95,10 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
       v->sha256_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
     }
   }
-  if (options.background_md5_min_length &&
-      v->expected_length_.value_or(0) >= *options.background_md5_min_length) {
+  if (options.md5_lanes != nullptr) {
+    v->lanes_md5_ = std::make_unique<crypto::Md5Lanes::Stream>(*options.md5_lanes);
+  } else if (options.background_md5_min_length &&
+             v->expected_length_.value_or(0) >= *options.background_md5_min_length) {
     v->async_md5_ = std::make_unique<crypto::AsyncDigest>(crypto::Digest::Algorithm::kMd5);
   }
   return v;
@@ -125,6 +127,7 @@ absl::StatusOr<size_t> BodyVerifier::Read(char* buf, size_t n) {
   }
   HashInline(data);
   // Last: the helper starts on this piece only after the previous piece is done.
+  if (lanes_md5_) lanes_md5_->Update(data);
   if (async_md5_) async_md5_->Update(data);
   return got;
 }
@@ -135,7 +138,7 @@ void BodyVerifier::HashInline(std::string_view data) {
   while (!data.empty()) {
     const std::string_view slice = data.substr(0, kHashSlice);
     data.remove_prefix(slice.size());
-    if (!async_md5_) md5_.Update(slice);
+    if (!md5_in_background()) md5_.Update(slice);
     if (sha256_) sha256_->Update(slice);
     if (sha1_) sha1_->Update(slice);
     if (crc32) crc32_.Update(slice);
@@ -144,7 +147,9 @@ void BodyVerifier::HashInline(std::string_view data) {
 }
 
 absl::Status BodyVerifier::Finish() {
-  md5_result_ = async_md5_ ? async_md5_->Finish() : md5_.Finish();
+  md5_result_ = lanes_md5_   ? lanes_md5_->Finish()
+                : async_md5_ ? async_md5_->Finish()
+                             : md5_.Finish();
   const std::string sha256 = sha256_ ? sha256_->Finish() : std::string();
   if (expected_length_ && bytes_ != *expected_length_) {
     return S3Error(absl::StatusCode::kInvalidArgument, "IncompleteBody",

@@ -18,6 +18,7 @@
 #include "auth/aws_chunked.h"
 #include "crypto/async_digest.h"
 #include "crypto/hash.h"
+#include "crypto/md5_lanes.h"
 #include "http/message.h"
 #include "protocol/service.h"
 
@@ -30,6 +31,10 @@ class BodyVerifier final : public http::BodyReader {
     // (crypto::AsyncDigest), overlapped with the caller's work, instead of inside Read()
     // (see md5_in_background()). Worth it for bodies of several pieces only.
     std::optional<uint64_t> background_md5_min_length;
+    // If set, every body has its MD5 computed by this engine, alongside the MD5s of other
+    // concurrent bodies, overlapped with the caller's work (see md5_in_background()). Takes
+    // precedence over background_md5_min_length.
+    crypto::Md5Lanes* md5_lanes = nullptr;
   };
 
   // Builds the verifier for `ctx`'s request. kInvalidArgument (InvalidDigest, InvalidRequest,
@@ -40,11 +45,12 @@ class BodyVerifier final : public http::BodyReader {
 
   absl::StatusOr<size_t> Read(char* buf, size_t n) override;
 
-  // Whether the MD5 is computed on a helper thread (Options::background_md5_min_length). The
+  // Whether the MD5 is computed on another thread (Options::md5_lanes or
+  // background_md5_min_length). The
   // caller must then leave the bytes a Read() returned unchanged until its next Read() has
   // returned (for example by alternating between two buffers), and keep its buffers allocated
   // until the verifier is destroyed.
-  bool md5_in_background() const { return async_md5_ != nullptr; }
+  bool md5_in_background() const { return async_md5_ != nullptr || lanes_md5_ != nullptr; }
 
   // After the end of the stream: the verified checksums ("CRC32" -> base64) the client sent,
   // to be stored with the object.
@@ -70,7 +76,8 @@ class BodyVerifier final : public http::BodyReader {
   std::unique_ptr<crypto::Digest> sha256_;  // for x-amz-content-sha256 and/or -checksum-sha256
   bool sha256_is_signed_ = false;           // the payload hash is checked against sha256_
   crypto::Digest md5_{crypto::Digest::Algorithm::kMd5};
-  std::unique_ptr<crypto::AsyncDigest> async_md5_;  // replaces md5_ with background_md5
+  std::unique_ptr<crypto::AsyncDigest> async_md5_;       // replaces md5_ with background_md5
+  std::unique_ptr<crypto::Md5Lanes::Stream> lanes_md5_;  // replaces md5_ with md5_lanes
   std::string md5_result_;
   std::unique_ptr<crypto::Digest> sha1_;  // for x-amz-checksum-sha1
   crypto::Crc32 crc32_;

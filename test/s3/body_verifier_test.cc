@@ -10,6 +10,7 @@
 #include "common/aws_error.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
+#include "crypto/md5_lanes.h"
 #include "gtest/gtest.h"
 
 namespace cleanroom::s3 {
@@ -305,6 +306,54 @@ TEST_F(BackgroundMd5Test, SmallBodyIsHashedInline) {
   EXPECT_FALSE((*v)->md5_in_background());
   ASSERT_TRUE(Drain(**v).status.ok());
   EXPECT_EQ(Base64Encode((*v)->md5()), kBodyMd5Base64);
+}
+
+// With the multi-lane engine, every body's MD5 goes to it, whatever its size, and the checks
+// that depend on the MD5 still hold.
+class LanesMd5Test : public BackgroundMd5Test {
+ protected:
+  void SetUp() override {
+    if (!crypto::Md5Lanes::Supported()) GTEST_SKIP() << "this CPU has no AVX2";
+    engine_ = std::make_unique<crypto::Md5Lanes>();
+    options_.background_md5_min_length = 2 << 20;  // the engine takes precedence
+    options_.md5_lanes = engine_.get();
+  }
+  void TearDown() override { verifier_.reset(); }
+
+  std::unique_ptr<crypto::Md5Lanes> engine_;
+  std::unique_ptr<BodyVerifier> verifier_;  // destroyed before the engine
+};
+
+TEST_F(LanesMd5Test, LargeBodyGetsItsMd5FromTheEngine) {
+  const std::string body = LargeBody();
+  auto v = Make(body, crypto::Sha256Hex(body), body.size(),
+                {{"Content-MD5", Base64Encode(crypto::Md5(body))}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  verifier_ = std::move(*v);
+  EXPECT_TRUE(verifier_->md5_in_background());
+  Drained d = DrainAlternating(*verifier_);
+  ASSERT_TRUE(d.status.ok()) << d.status;
+  EXPECT_TRUE(d.data == body);
+  EXPECT_EQ(verifier_->md5(), crypto::Md5(body));
+}
+
+TEST_F(LanesMd5Test, SmallBodyGetsItsMd5FromTheEngineToo) {
+  auto v = Make(kBody, kBodySha256Hex, 11, {{"Content-MD5", kBodyMd5Base64}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  verifier_ = std::move(*v);
+  EXPECT_TRUE(verifier_->md5_in_background());
+  ASSERT_TRUE(DrainAlternating(*verifier_).status.ok());
+  EXPECT_EQ(Base64Encode(verifier_->md5()), kBodyMd5Base64);
+}
+
+TEST_F(LanesMd5Test, ContentMd5MismatchIsStillBadDigest) {
+  std::string body = LargeBody();
+  const std::string md5 = Base64Encode(crypto::Md5(body));
+  body[3 << 20] ^= 1;
+  auto v = Make(body, "UNSIGNED-PAYLOAD", body.size(), {{"Content-MD5", md5}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  verifier_ = std::move(*v);
+  EXPECT_EQ(AwsCode(DrainAlternating(*verifier_).status), "BadDigest");
 }
 
 }  // namespace
