@@ -22,6 +22,7 @@
 #include "common/logging.h"
 #include "common/strings.h"
 #include "http/fd_stream.h"
+#include "http/read_ahead.h"
 
 namespace cleanroom::http {
 namespace {
@@ -35,6 +36,10 @@ using Parser = bhttp::request_parser<bhttp::buffer_body>;
 // recv(), and an empty flat_buffer has almost none, so without a reservation a chunked body
 // would arrive in 512-byte reads.
 constexpr size_t kConnectionBufferSize = 64 * 1024;
+
+// Streamed response bodies of at least this many bytes are read ahead on a helper thread
+// (ReadAhead); for smaller ones starting the thread would cost more than the overlap saves.
+constexpr uint64_t kReadAheadMinLength = 2 * 1024 * 1024;
 
 // Streams the request body, sending "100 Continue" on first use when the client asked for it.
 //
@@ -197,6 +202,20 @@ std::optional<uint64_t> WriteResponse(FdStream& stream, const Request& req, Resp
   }
   if (stream.WriteAll(head)) return std::nullopt;
   if (!send_body) return 0;
+  if (resp.stream_length >= kReadAheadMinLength) {
+    // Produce piece i + 1 (read, decrypt) on a helper thread while piece i is sent.
+    ReadAhead ahead(*resp.stream, resp.stream_length, MiBBufferPool());
+    for (;;) {
+      absl::StatusOr<std::string_view> piece = ahead.Next();
+      if (!piece.ok()) {
+        Log(LogLevel::kError, "response body stream failed",
+            {{"path", req.path}, {"error", piece.status().ToString()}});
+        return std::nullopt;  // cannot signal the error mid-body: close the connection
+      }
+      if (piece->empty()) return resp.stream_length;
+      if (stream.WriteAll(*piece)) return std::nullopt;
+    }
+  }
   BufferPool::Buffer buf = MiBBufferPool().Get();
   const size_t kChunk = MiBBufferPool().buffer_size();
   uint64_t remaining = resp.stream_length;

@@ -531,6 +531,46 @@ TEST_F(ServerTest, StreamEndingEarlyClosesTheConnection) {
   EXPECT_EQ(conn.ReadAvailable(0), std::string(10, 's'));
 }
 
+TEST_F(ServerTest, LargeStreamedResponseIsReadAheadAndSentWhole) {
+  // Large enough for the read-ahead path, not a whole number of buffers.
+  std::string data((5 << 20) + 7, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 31 + i / 997) & 0xff);
+  StartServer([&data](Request& req) {
+    if (req.path != "/big") return Echo(req);
+    Response resp;
+    resp.stream = std::make_unique<StringReader>(data + "not sent");
+    resp.stream_length = data.size();
+    return resp;
+  });
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send("GET /big HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::optional<RawResponse> resp = ReadResponse(conn);
+  ASSERT_TRUE(resp.has_value());
+  EXPECT_EQ(Header(*resp, "content-length"), std::to_string(data.size()));
+  EXPECT_TRUE(resp->body == data);
+  // The connection stays usable.
+  ASSERT_TRUE(conn.Send("GET /next HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::optional<RawResponse> next = ReadResponse(conn);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(Header(*next, "x-path"), "/next");
+}
+
+TEST_F(ServerTest, LargeStreamEndingEarlyClosesTheConnection) {
+  StartServer([](Request&) {
+    Response resp;
+    resp.stream = std::make_unique<StringReader>(std::string(3 << 20, 's'));
+    resp.stream_length = 5 << 20;
+    return resp;
+  });
+  RawConnection conn(server_->port());
+  ASSERT_TRUE(conn.Send("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n"));
+  std::optional<std::string> head = conn.ReadUntil("\r\n\r\n");
+  ASSERT_TRUE(head.has_value());
+  EXPECT_NE(head->find("Content-Length: 5242880\r\n"), std::string::npos) << *head;
+  EXPECT_TRUE(conn.WaitForClose());
+  EXPECT_EQ(conn.ReadAvailable(0), std::string(3 << 20, 's'));
+}
+
 TEST_F(ServerTest, HeadResponseCarriesNoBody) {
   StartServer([](Request& req) {
     if (req.method != "HEAD") return Echo(req);
