@@ -95,8 +95,10 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
       v->sha256_ = std::make_unique<crypto::Digest>(crypto::Digest::Algorithm::kSha256);
     }
   }
-  if (options.md5_lanes != nullptr) {
-    v->lanes_md5_ = std::make_unique<crypto::Md5Lanes::Stream>(*options.md5_lanes);
+  if (options.hash_lanes != nullptr) {
+    v->lanes_sha256_ = v->sha256_ != nullptr && crypto::HashLanes::Sha256Supported();
+    v->lanes_ = std::make_unique<crypto::HashLanes::Stream>(*options.hash_lanes, v->lanes_sha256_);
+    if (v->lanes_sha256_) v->sha256_.reset();
   } else if (options.background_md5_min_length &&
              v->expected_length_.value_or(0) >= *options.background_md5_min_length) {
     v->async_md5_ = std::make_unique<crypto::AsyncDigest>(crypto::Digest::Algorithm::kMd5);
@@ -127,7 +129,7 @@ absl::StatusOr<size_t> BodyVerifier::Read(char* buf, size_t n) {
   }
   HashInline(data);
   // Last: the helper starts on this piece only after the previous piece is done.
-  if (lanes_md5_) lanes_md5_->Update(data);
+  if (lanes_) lanes_->Update(data);
   if (async_md5_) async_md5_->Update(data);
   return got;
 }
@@ -147,10 +149,15 @@ void BodyVerifier::HashInline(std::string_view data) {
 }
 
 absl::Status BodyVerifier::Finish() {
-  md5_result_ = lanes_md5_   ? lanes_md5_->Finish()
-                : async_md5_ ? async_md5_->Finish()
-                             : md5_.Finish();
-  const std::string sha256 = sha256_ ? sha256_->Finish() : std::string();
+  std::string sha256;
+  if (lanes_) {
+    crypto::HashLanes::Digests digests = lanes_->Finish();
+    md5_result_ = std::move(digests.md5);
+    if (lanes_sha256_) sha256 = std::move(digests.sha256);
+  } else {
+    md5_result_ = async_md5_ ? async_md5_->Finish() : md5_.Finish();
+  }
+  if (sha256_) sha256 = sha256_->Finish();
   if (expected_length_ && bytes_ != *expected_length_) {
     return S3Error(absl::StatusCode::kInvalidArgument, "IncompleteBody",
                    "You did not provide the number of bytes specified by the Content-Length HTTP "

@@ -18,7 +18,7 @@
 #include "auth/aws_chunked.h"
 #include "crypto/async_digest.h"
 #include "crypto/hash.h"
-#include "crypto/md5_lanes.h"
+#include "crypto/hash_lanes.h"
 #include "http/message.h"
 #include "protocol/service.h"
 
@@ -31,10 +31,11 @@ class BodyVerifier final : public http::BodyReader {
     // (crypto::AsyncDigest), overlapped with the caller's work, instead of inside Read()
     // (see md5_in_background()). Worth it for bodies of several pieces only.
     std::optional<uint64_t> background_md5_min_length;
-    // If set, every body has its MD5 computed by this engine, alongside the MD5s of other
-    // concurrent bodies, overlapped with the caller's work (see md5_in_background()). Takes
-    // precedence over background_md5_min_length.
-    crypto::Md5Lanes* md5_lanes = nullptr;
+    // If set, every body has its MD5 computed by this engine, alongside the digests of other
+    // concurrent bodies, overlapped with the caller's work (see md5_in_background()), and its
+    // SHA-256 too where the CPU allows (HashLanes::Sha256Supported()). Takes precedence over
+    // background_md5_min_length.
+    crypto::HashLanes* hash_lanes = nullptr;
   };
 
   // Builds the verifier for `ctx`'s request. kInvalidArgument (InvalidDigest, InvalidRequest,
@@ -45,12 +46,12 @@ class BodyVerifier final : public http::BodyReader {
 
   absl::StatusOr<size_t> Read(char* buf, size_t n) override;
 
-  // Whether the MD5 is computed on another thread (Options::md5_lanes or
+  // Whether the MD5 is computed on another thread (Options::hash_lanes or
   // background_md5_min_length). The
   // caller must then leave the bytes a Read() returned unchanged until its next Read() has
   // returned (for example by alternating between two buffers), and keep its buffers allocated
   // until the verifier is destroyed.
-  bool md5_in_background() const { return async_md5_ != nullptr || lanes_md5_ != nullptr; }
+  bool md5_in_background() const { return async_md5_ != nullptr || lanes_ != nullptr; }
 
   // After the end of the stream: the verified checksums ("CRC32" -> base64) the client sent,
   // to be stored with the object.
@@ -72,12 +73,16 @@ class BodyVerifier final : public http::BodyReader {
   std::string expected_md5_;         // raw, from Content-MD5
   std::string checksum_name_;        // "CRC32", "CRC32C", "SHA1", "SHA256" or ""
   std::string checksum_header_value_;
-  std::string trailer_checksum_name_;       // from X-Amz-Trailer, e.g. "CRC32"
-  std::unique_ptr<crypto::Digest> sha256_;  // for x-amz-content-sha256 and/or -checksum-sha256
-  bool sha256_is_signed_ = false;           // the payload hash is checked against sha256_
+  std::string trailer_checksum_name_;  // from X-Amz-Trailer, e.g. "CRC32"
+  // For x-amz-content-sha256 and/or -checksum-sha256, unless lanes_sha256_.
+  std::unique_ptr<crypto::Digest> sha256_;
+  bool sha256_is_signed_ = false;  // the payload hash is checked against sha256_
   crypto::Digest md5_{crypto::Digest::Algorithm::kMd5};
-  std::unique_ptr<crypto::AsyncDigest> async_md5_;       // replaces md5_ with background_md5
-  std::unique_ptr<crypto::Md5Lanes::Stream> lanes_md5_;  // replaces md5_ with md5_lanes
+  std::unique_ptr<crypto::AsyncDigest> async_md5_;  // replaces md5_ with background_md5
+  // Replaces md5_ (and sha256_, if lanes_sha256_: the body's SHA-256 is needed and the engine
+  // computes it) with hash_lanes.
+  std::unique_ptr<crypto::HashLanes::Stream> lanes_;
+  bool lanes_sha256_ = false;
   std::string md5_result_;
   std::unique_ptr<crypto::Digest> sha1_;  // for x-amz-checksum-sha1
   crypto::Crc32 crc32_;

@@ -10,7 +10,7 @@
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "crypto/hash.h"
-#include "crypto/md5_lanes.h"
+#include "crypto/hash_lanes.h"
 #include "protocol/errors.h"
 #include "s3/body_verifier.h"
 #include "s3/s3_service.h"
@@ -162,8 +162,9 @@ absl::Status NoSuchUpload() {
 
 absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, bool encrypt) {
   // Body bytes pass through one buffer: the verifier receives and hashes a piece into it, then
-  // the writer writes (or encrypts) it from there. Where the CPU allows, the MD5 is computed by
-  // the shared multi-lane engine (crypto::Md5Lanes), together with other concurrent bodies';
+  // the writer writes (or encrypts) it from there. Where the CPU allows, the MD5 (and the
+  // SHA-256 a signed payload needs) are computed by the shared multi-lane engine
+  // (crypto::HashLanes), together with other concurrent bodies';
   // otherwise a body of several pieces has it computed on a helper thread. Either way the
   // body then alternates between two buffers, so that hashing piece i overlaps with writing
   // piece i and receiving piece i + 1. The buffers outlive the verifier, whose MD5 may still be
@@ -171,7 +172,7 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   BufferPool::Buffer buffers[2];
   ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
                    BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize,
-                                              .md5_lanes = crypto::Md5Lanes::Shared()}));
+                                              .hash_lanes = crypto::HashLanes::Shared()}));
   const bool pipelined = verifier->md5_in_background();
   // The verifier computes the MD5 (the ETag) anyway; the writer need not hash again.
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,

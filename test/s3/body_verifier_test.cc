@@ -10,7 +10,7 @@
 #include "common/aws_error.h"
 #include "common/encoding.h"
 #include "crypto/hash.h"
-#include "crypto/md5_lanes.h"
+#include "crypto/hash_lanes.h"
 #include "gtest/gtest.h"
 
 namespace cleanroom::s3 {
@@ -308,23 +308,23 @@ TEST_F(BackgroundMd5Test, SmallBodyIsHashedInline) {
   EXPECT_EQ(Base64Encode((*v)->md5()), kBodyMd5Base64);
 }
 
-// With the multi-lane engine, every body's MD5 goes to it, whatever its size, and the checks
-// that depend on the MD5 still hold.
-class LanesMd5Test : public BackgroundMd5Test {
+// With the multi-lane engine, every body's MD5 (and SHA-256) goes to it, whatever its size, and the
+// checks that depend on them still hold.
+class LanesTest : public BackgroundMd5Test {
  protected:
   void SetUp() override {
-    if (!crypto::Md5Lanes::Supported()) GTEST_SKIP() << "this CPU has no AVX2";
-    engine_ = std::make_unique<crypto::Md5Lanes>();
+    if (!crypto::HashLanes::Supported()) GTEST_SKIP() << "this CPU has no AVX2";
+    engine_ = std::make_unique<crypto::HashLanes>();
     options_.background_md5_min_length = 2 << 20;  // the engine takes precedence
-    options_.md5_lanes = engine_.get();
+    options_.hash_lanes = engine_.get();
   }
   void TearDown() override { verifier_.reset(); }
 
-  std::unique_ptr<crypto::Md5Lanes> engine_;
+  std::unique_ptr<crypto::HashLanes> engine_;
   std::unique_ptr<BodyVerifier> verifier_;  // destroyed before the engine
 };
 
-TEST_F(LanesMd5Test, LargeBodyGetsItsMd5FromTheEngine) {
+TEST_F(LanesTest, LargeBodyGetsItsDigestsFromTheEngine) {
   const std::string body = LargeBody();
   auto v = Make(body, crypto::Sha256Hex(body), body.size(),
                 {{"Content-MD5", Base64Encode(crypto::Md5(body))}});
@@ -337,7 +337,7 @@ TEST_F(LanesMd5Test, LargeBodyGetsItsMd5FromTheEngine) {
   EXPECT_EQ(verifier_->md5(), crypto::Md5(body));
 }
 
-TEST_F(LanesMd5Test, SmallBodyGetsItsMd5FromTheEngineToo) {
+TEST_F(LanesTest, SmallBodyGetsItsMd5FromTheEngineToo) {
   auto v = Make(kBody, kBodySha256Hex, 11, {{"Content-MD5", kBodyMd5Base64}});
   ASSERT_TRUE(v.ok()) << v.status();
   verifier_ = std::move(*v);
@@ -346,7 +346,7 @@ TEST_F(LanesMd5Test, SmallBodyGetsItsMd5FromTheEngineToo) {
   EXPECT_EQ(Base64Encode(verifier_->md5()), kBodyMd5Base64);
 }
 
-TEST_F(LanesMd5Test, ContentMd5MismatchIsStillBadDigest) {
+TEST_F(LanesTest, ContentMd5MismatchIsStillBadDigest) {
   std::string body = LargeBody();
   const std::string md5 = Base64Encode(crypto::Md5(body));
   body[3 << 20] ^= 1;
@@ -354,6 +354,26 @@ TEST_F(LanesMd5Test, ContentMd5MismatchIsStillBadDigest) {
   ASSERT_TRUE(v.ok()) << v.status();
   verifier_ = std::move(*v);
   EXPECT_EQ(AwsCode(DrainAlternating(*verifier_).status), "BadDigest");
+}
+
+TEST_F(LanesTest, TamperedBodyFailsTheSignedPayloadHash) {
+  std::string body = LargeBody();
+  const std::string signed_hash = crypto::Sha256Hex(body);
+  body[4 << 20] ^= 1;
+  auto v = Make(body, signed_hash, body.size());
+  ASSERT_TRUE(v.ok()) << v.status();
+  verifier_ = std::move(*v);
+  EXPECT_EQ(AwsCode(DrainAlternating(*verifier_).status), "XAmzContentSHA256Mismatch");
+}
+
+TEST_F(LanesTest, Sha256ChecksumHeaderIsVerified) {
+  const std::string body = LargeBody();
+  auto v = Make(body, "UNSIGNED-PAYLOAD", body.size(),
+                {{"x-amz-checksum-sha256", Base64Encode(crypto::Sha256(body))}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  verifier_ = std::move(*v);
+  ASSERT_TRUE(DrainAlternating(*verifier_).status.ok());
+  EXPECT_EQ(verifier_->checksums().at("SHA256"), Base64Encode(crypto::Sha256(body)));
 }
 
 }  // namespace

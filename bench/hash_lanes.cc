@@ -1,18 +1,17 @@
-// MD5 of concurrent streams: the multi-lane engine (src/crypto/md5_lanes.h), which S3 uses for
-// the ETag of every PUT and UploadPart, against OpenSSL's MD5 on each stream's own thread (what
-// it replaced), measured in the same run.
+// MD5 (the S3 ETag) and MD5 + SHA-256 (the ETag and a signed payload hash) of concurrent
+// streams: the multi-lane engine (src/crypto/hash_lanes.h), which S3 uses for every PUT and
+// UploadPart body, against OpenSSL on each stream's own thread (what it replaced), measured in the
+// same run.
 //
-//   md5_lanes [--rounds N] [--mib M] [--benchmarks-md PATH] [--no-write]
+//   hash_lanes [--rounds N] [--mib M] [--benchmarks-md PATH] [--no-write]
 //
 // Each row runs S streams on S threads; every stream hashes 1 MiB objects, as S3 PUTs of 1 MiB
 // do (a new stream per object, the body fed in one piece, then Finish), M MiB in all per row
 // and round. Rows report wall-clock throughput and CPU time of the whole process per MiB (the
 // engine's thread included). Ratios are computed within each round, both sides measured back to
 // back; cells are medians over the rounds with the lowest and highest round in brackets. The
-// section between the "bench/md5_lanes.cc" markers of BENCHMARKS.md is replaced (appended the
+// section between the "bench/hash_lanes.cc" markers of BENCHMARKS.md is replaced (appended the
 // first time) unless --no-write is given.
-#include "crypto/md5_lanes.h"
-
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -29,6 +28,7 @@
 
 #include "bench_report.h"
 #include "crypto/hash.h"
+#include "crypto/hash_lanes.h"
 
 namespace {
 
@@ -37,7 +37,7 @@ using cleanroom::bench::Format;
 using cleanroom::bench::Median;
 using cleanroom::bench::WriteSection;
 using cleanroom::crypto::Digest;
-using cleanroom::crypto::Md5Lanes;
+using cleanroom::crypto::HashLanes;
 
 constexpr size_t kMiB = size_t{1} << 20;
 
@@ -79,6 +79,7 @@ Measurement Run(int streams, int objects, const std::vector<std::string>& bodies
 }
 
 struct Row {
+  bool sha256;  // MD5 + SHA-256, else MD5 only
   int streams;
   std::vector<double> lanes_rate, openssl_rate, lanes_cpu, openssl_cpu, rate_ratio, cpu_ratio;
 };
@@ -91,11 +92,13 @@ std::string Range(const std::vector<double>& v, const char* format) {
 
 std::string Markdown(const std::vector<Row>& rows, int rounds, int mib) {
   std::ostringstream out;
-  out << "| concurrent streams | engine MB/s | OpenSSL MB/s | engine / OpenSSL, throughput | "
-         "engine CPU ms per MiB | OpenSSL CPU ms per MiB | OpenSSL / engine, CPU per MiB |\n"
-      << "|---:|---:|---:|---:|---:|---:|---:|\n";
+  out << "| digests | concurrent streams | engine MB/s | OpenSSL MB/s | engine / OpenSSL, "
+         "throughput | engine CPU ms per MiB | OpenSSL CPU ms per MiB | OpenSSL / engine, CPU per "
+         "MiB |\n"
+      << "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const Row& row : rows) {
-    out << "| " << row.streams << " | " << Format("%.0f", Median(row.lanes_rate)) << " | "
+    out << "| " << (row.sha256 ? "MD5 + SHA-256" : "MD5") << " | " << row.streams << " | "
+        << Format("%.0f", Median(row.lanes_rate)) << " | "
         << Format("%.0f", Median(row.openssl_rate)) << " | " << Range(row.rate_ratio, "%.2f")
         << " | " << Format("%.2f", Median(row.lanes_cpu)) << " | "
         << Format("%.2f", Median(row.openssl_cpu)) << " | " << Range(row.cpu_ratio, "%.2f")
@@ -104,19 +107,19 @@ std::string Markdown(const std::vector<Row>& rows, int rounds, int mib) {
   out << "\nEach stream hashes 1 MiB objects, one piece per object as an S3 PUT of 1 MiB does, "
       << mib << " MiB per row and round; " << rounds
       << " rounds, ratios within each round, median (lowest–highest round). "
-         "**engine**: `crypto::Md5Lanes::Shared()`, one worker thread hashing up to "
-      << Md5Lanes::kLanes
-      << " streams in the lanes of AVX2 registers (the callers only wait). **OpenSSL**: "
-         "`EVP_DigestUpdate` with MD5 on each stream's own thread, what S3 PUTs used before. "
+         "**engine**: `crypto::HashLanes::Shared()`, one worker thread hashing up to "
+      << HashLanes::kLanes
+      << " streams together (the callers only wait). **OpenSSL**: `EVP_DigestUpdate` with MD5 "
+         "(and SHA-256) on each stream's own thread, what S3 PUTs used before. "
          "CPU is the whole process's user + system time (the engine's thread included) per MiB "
-         "hashed. With one stream the engine does the work of one lane and costs about as much "
-         "as OpenSSL; the gain comes with concurrent uploads.\n";
+         "hashed. MD5 alone gains with concurrent streams; with SHA-256 a lone stream gains too, "
+         "its two digests interleaved.\n";
   return out.str();
 }
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: md5_lanes [--rounds N] [--mib M] [--benchmarks-md PATH] [--no-write]\n");
+               "usage: hash_lanes [--rounds N] [--mib M] [--benchmarks-md PATH] [--no-write]\n");
   return 2;
 }
 
@@ -127,7 +130,7 @@ int main(int argc, char** argv) {
   int mib = 512;
   std::string markdown_path = "BENCHMARKS.md";
   bool write = true;
-  std::string command = "build/release/bench/md5_lanes";
+  std::string command = "build/release/bench/hash_lanes";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     command += " " + arg;
@@ -144,9 +147,9 @@ int main(int argc, char** argv) {
     }
   }
   if (rounds < 1 || mib < 1) return Usage();
-  Md5Lanes* engine = Md5Lanes::Shared();
+  HashLanes* engine = HashLanes::Shared();
   if (engine == nullptr) {
-    std::fprintf(stderr, "md5_lanes: this CPU has no AVX2; the engine is not used here\n");
+    std::fprintf(stderr, "hash_lanes: this CPU has no AVX2; the engine is not used here\n");
     return 1;
   }
 
@@ -155,29 +158,44 @@ int main(int argc, char** argv) {
   for (auto& body : bodies) {
     for (char& c : body) c = static_cast<char>(rng());
   }
-  auto lanes = [engine](const std::string& body) {
-    Md5Lanes::Stream stream(*engine);
-    stream.Update(body);
-    return stream.Finish();
+  const bool sha256_supported = HashLanes::Sha256Supported();
+  auto lanes = [engine](bool sha256) {
+    return [engine, sha256](const std::string& body) {
+      HashLanes::Stream stream(*engine, sha256);
+      stream.Update(body);
+      return stream.Finish().md5;
+    };
   };
-  auto openssl = [](const std::string& body) {
-    Digest digest(Digest::Algorithm::kMd5);
-    digest.Update(body);
-    return digest.Finish();
+  auto openssl = [](bool sha256) {
+    return [sha256](const std::string& body) {
+      Digest md5(Digest::Algorithm::kMd5);
+      md5.Update(body);
+      if (sha256) {
+        Digest sha(Digest::Algorithm::kSha256);
+        sha.Update(body);
+        return md5.Finish() + sha.Finish();
+      }
+      return md5.Finish();
+    };
   };
 
   std::vector<Row> rows;
-  for (int streams : {1, 2, 3, 4, 8, 16}) rows.push_back(Row{streams, {}, {}, {}, {}, {}, {}});
+  for (bool sha256 : {false, true}) {
+    if (sha256 && !sha256_supported) continue;
+    for (int streams : {1, 2, 3, 4, 8, 16}) {
+      rows.push_back(Row{sha256, streams, {}, {}, {}, {}, {}, {}});
+    }
+  }
   for (int round = 0; round < rounds; ++round) {
     for (Row& row : rows) {
       // Alternate which side goes first.
       Measurement a, b;
       if (round % 2 == 0) {
-        a = Run(row.streams, mib, bodies, lanes);
-        b = Run(row.streams, mib, bodies, openssl);
+        a = Run(row.streams, mib, bodies, lanes(row.sha256));
+        b = Run(row.streams, mib, bodies, openssl(row.sha256));
       } else {
-        b = Run(row.streams, mib, bodies, openssl);
-        a = Run(row.streams, mib, bodies, lanes);
+        b = Run(row.streams, mib, bodies, openssl(row.sha256));
+        a = Run(row.streams, mib, bodies, lanes(row.sha256));
       }
       row.lanes_rate.push_back(a.mb_per_second);
       row.openssl_rate.push_back(b.mb_per_second);
@@ -190,9 +208,9 @@ int main(int argc, char** argv) {
   }
   const std::string body = Markdown(rows, rounds, mib) + Environment(command);
   std::printf("%s", body.c_str());
-  if (write && !WriteSection(markdown_path, "bench/md5_lanes.cc",
-                             "MD5 of concurrent streams (bench/md5_lanes.cc)", body)) {
-    std::fprintf(stderr, "md5_lanes: cannot write %s\n", markdown_path.c_str());
+  if (write && !WriteSection(markdown_path, "bench/hash_lanes.cc",
+                             "MD5 and SHA-256 of concurrent streams (bench/hash_lanes.cc)", body)) {
+    std::fprintf(stderr, "hash_lanes: cannot write %s\n", markdown_path.c_str());
     return 1;
   }
   return 0;

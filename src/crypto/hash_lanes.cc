@@ -1,4 +1,4 @@
-#include "crypto/md5_lanes.h"
+#include "crypto/hash_lanes.h"
 
 #include <algorithm>
 #include <bit>
@@ -20,10 +20,10 @@ constexpr size_t kInlineBlocks = 16;
 
 // The MD5 state of kLanes streams, word by word (RFC 1321's A, B, C, D).
 struct LaneState {
-  alignas(32) uint32_t a[Md5Lanes::kLanes];
-  alignas(32) uint32_t b[Md5Lanes::kLanes];
-  alignas(32) uint32_t c[Md5Lanes::kLanes];
-  alignas(32) uint32_t d[Md5Lanes::kLanes];
+  alignas(32) uint32_t a[HashLanes::kLanes];
+  alignas(32) uint32_t b[HashLanes::kLanes];
+  alignas(32) uint32_t c[HashLanes::kLanes];
+  alignas(32) uint32_t d[HashLanes::kLanes];
 };
 
 // RFC 1321's sine table: kSines[i] = floor(|sin(i + 1)| * 2^32). Constants, so that they
@@ -200,19 +200,19 @@ CLEANROOM_AVX2 inline void Transpose8(const __m256i in[8], __m256i out[8]) {
 // Runs `nblocks` MD5 block compressions on every lane: lane l reads its blocks from ptr[l],
 // advancing by step[l] bytes per block (64, or 0 for a lane that is not in use and reads the
 // same block again).
-CLEANROOM_AVX2 void CompressLanes(LaneState& s, const unsigned char* const ptr[Md5Lanes::kLanes],
-                                  const size_t step[Md5Lanes::kLanes], size_t nblocks) {
+CLEANROOM_AVX2 void CompressLanes(LaneState& s, const unsigned char* const ptr[HashLanes::kLanes],
+                                  const size_t step[HashLanes::kLanes], size_t nblocks) {
   const uint32_t* k = kSines;
   __m256i a = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.a));
   __m256i b = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.b));
   __m256i c = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.c));
   __m256i d = _mm256_load_si256(reinterpret_cast<const __m256i*>(s.d));
-  const unsigned char* p[Md5Lanes::kLanes];
-  std::copy(ptr, ptr + Md5Lanes::kLanes, p);
+  const unsigned char* p[HashLanes::kLanes];
+  std::copy(ptr, ptr + HashLanes::kLanes, p);
   for (size_t n = 0; n < nblocks; ++n) {
     __m256i rows[8], w[16];
     for (int half = 0; half < 2; ++half) {
-      for (int l = 0; l < Md5Lanes::kLanes; ++l) {
+      for (int l = 0; l < HashLanes::kLanes; ++l) {
         rows[l] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p[l] + 32 * half));
       }
       Transpose8(rows, w + 8 * half);
@@ -226,7 +226,7 @@ CLEANROOM_AVX2 void CompressLanes(LaneState& s, const unsigned char* const ptr[M
     b = Add(b, b0);
     c = Add(c, c0);
     d = Add(d, d0);
-    for (int l = 0; l < Md5Lanes::kLanes; ++l) p[l] += step[l];
+    for (int l = 0; l < HashLanes::kLanes; ++l) p[l] += step[l];
   }
   _mm256_store_si256(reinterpret_cast<__m256i*>(s.a), a);
   _mm256_store_si256(reinterpret_cast<__m256i*>(s.b), b);
@@ -236,9 +236,118 @@ CLEANROOM_AVX2 void CompressLanes(LaneState& s, const unsigned char* const ptr[M
 
 #undef CLEANROOM_AVX2
 
-#else  // !defined(__x86_64__)
+// SHA-256 (FIPS 180-4) with the SHA extensions. The state is kept as the extensions want it:
+// words (F, E, B, A) then (H, G, D, C), lowest lane first.
+
+// FIPS 180-4's K: the first 32 bits of the fractional parts of the cube roots of the first 64
+// primes.
+alignas(16) constexpr uint32_t kSha256K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+#define CLEANROOM_SHA __attribute__((target("sha,sse4.1,ssse3")))
+
+// One block; `p` points at 64 bytes of message.
+CLEANROOM_SHA inline void Sha256Block(__m128i& abef, __m128i& cdgh, const unsigned char* p) {
+  // The message words are big-endian.
+  const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i w[4];  // the message schedule, four words per group of four rounds, last four groups
+  __m128i s0 = abef, s1 = cdgh;
+#pragma GCC unroll 16
+  for (int g = 0; g < 16; ++g) {
+    __m128i m;
+    if (g < 4) {
+      m = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * g)), swap);
+    } else {
+      // W[t] from W[t-16..t-1]: sigma0 terms (msg1), W[t-7] (alignr), sigma1 terms (msg2).
+      m = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]),
+                                             _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4)),
+                               w[(g + 3) % 4]);
+    }
+    w[g % 4] = m;
+    __m128i wk =
+        _mm_add_epi32(m, _mm_load_si128(reinterpret_cast<const __m128i*>(kSha256K + 4 * g)));
+    s1 = _mm_sha256rnds2_epu32(s1, s0, wk);
+    wk = _mm_shuffle_epi32(wk, 0x0E);
+    s0 = _mm_sha256rnds2_epu32(s0, s1, wk);
+  }
+  abef = _mm_add_epi32(abef, s0);
+  cdgh = _mm_add_epi32(cdgh, s1);
+}
+
+CLEANROOM_SHA void Sha256Blocks(std::array<uint32_t, 8>& state, const unsigned char* p,
+                                size_t nblocks) {
+  __m128i abef = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state.data()));
+  __m128i cdgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state.data() + 4));
+  for (size_t n = 0; n < nblocks; ++n) Sha256Block(abef, cdgh, p + 64 * n);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state.data()), abef);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state.data() + 4), cdgh);
+}
+
+// The MD5 and the SHA-256 of one stream, block by block: the SHA rounds run on the vector unit
+// while the MD5 chain waits on its integer operations, so the pair costs little more than the
+// MD5 alone.
+CLEANROOM_SHA void Md5AndSha256Blocks(std::array<uint32_t, 4>& md5, std::array<uint32_t, 8>& sha,
+                                      const unsigned char* p, size_t nblocks) {
+  __m128i abef = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sha.data()));
+  __m128i cdgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sha.data() + 4));
+  std::array<uint32_t, 4>* md5_of[] = {&md5};
+  for (size_t n = 0; n < nblocks; ++n) {
+    const unsigned char* block[] = {p + 64 * n};
+    Sha256Block(abef, cdgh, block[0]);
+    CompressScalar<1>(md5_of, block, 1);
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(sha.data()), abef);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(sha.data() + 4), cdgh);
+}
+
+// FIPS 180-4's initial hash value, in the extensions' order.
+CLEANROOM_SHA std::array<uint32_t, 8> Sha256Initial() {
+  alignas(16) static constexpr uint32_t kH[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                                 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  __m128i abcd = _mm_load_si128(reinterpret_cast<const __m128i*>(kH));
+  __m128i efgh = _mm_load_si128(reinterpret_cast<const __m128i*>(kH + 4));
+  abcd = _mm_shuffle_epi32(abcd, 0xB1);  // B A D C
+  efgh = _mm_shuffle_epi32(efgh, 0x1B);  // H G F E
+  std::array<uint32_t, 8> state;
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state.data()), _mm_alignr_epi8(abcd, efgh, 8));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state.data() + 4), _mm_blend_epi16(efgh, abcd, 0xF0));
+  return state;
+}
+
+// The 32-byte digest of a final state.
+CLEANROOM_SHA std::string Sha256Digest(const std::array<uint32_t, 8>& state) {
+  const __m128i abef = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state.data()));
+  const __m128i cdgh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state.data() + 4));
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+  alignas(16) uint32_t h[8];
+  _mm_store_si128(reinterpret_cast<__m128i*>(h), _mm_blend_epi16(feba, dchg, 0xF0));
+  _mm_store_si128(reinterpret_cast<__m128i*>(h + 4), _mm_alignr_epi8(dchg, feba, 8));
+  std::string digest(32, '\0');
+  for (int i = 0; i < 8; ++i) {
+    for (int j = 0; j < 4; ++j) digest[4 * i + j] = static_cast<char>(h[i] >> (24 - 8 * j));
+  }
+  return digest;
+}
+
+#undef CLEANROOM_SHA
+
+#else  // !defined(__x86_64__): HashLanes::Supported() is false, so none of these runs.
 
 void CompressLanes(LaneState&, const unsigned char* const*, const size_t*, size_t) {}
+void Sha256Blocks(std::array<uint32_t, 8>&, const unsigned char*, size_t) {}
+void Md5AndSha256Blocks(std::array<uint32_t, 4>&, std::array<uint32_t, 8>&, const unsigned char*,
+                        size_t) {}
+std::array<uint32_t, 8> Sha256Initial() { return {}; }
+std::string Sha256Digest(const std::array<uint32_t, 8>&) { return std::string(); }
 
 #endif
 
@@ -249,9 +358,9 @@ alignas(64) constexpr unsigned char kIdleBlock[64] = {};
 void CompressVector(int count, std::array<uint32_t, 4>* const state[],
                     const unsigned char* const data[], size_t nblocks) {
   LaneState s{};
-  const unsigned char* ptr[Md5Lanes::kLanes];
-  size_t step[Md5Lanes::kLanes];
-  for (int l = 0; l < Md5Lanes::kLanes; ++l) {
+  const unsigned char* ptr[HashLanes::kLanes];
+  size_t step[HashLanes::kLanes];
+  for (int l = 0; l < HashLanes::kLanes; ++l) {
     const bool used = l < count;
     if (used) {
       s.a[l] = (*state[l])[0];
@@ -268,7 +377,7 @@ void CompressVector(int count, std::array<uint32_t, 4>* const state[],
 
 }  // namespace
 
-bool Md5Lanes::Supported() {
+bool HashLanes::Supported() {
 #if defined(__x86_64__)
   return __builtin_cpu_supports("avx2");
 #else
@@ -276,14 +385,22 @@ bool Md5Lanes::Supported() {
 #endif
 }
 
-Md5Lanes* Md5Lanes::Shared() {
-  static Md5Lanes* const engine = Supported() ? new Md5Lanes() : nullptr;
+bool HashLanes::Sha256Supported() {
+#if defined(__x86_64__)
+  return Supported() && __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+#else
+  return false;
+#endif
+}
+
+HashLanes* HashLanes::Shared() {
+  static HashLanes* const engine = Supported() ? new HashLanes() : nullptr;
   return engine;
 }
 
-Md5Lanes::Md5Lanes() : thread_([this] { Run(); }) {}
+HashLanes::HashLanes() : thread_([this] { Run(); }) {}
 
-Md5Lanes::~Md5Lanes() {
+HashLanes::~HashLanes() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
@@ -292,7 +409,7 @@ Md5Lanes::~Md5Lanes() {
   thread_.join();
 }
 
-void Md5Lanes::Run() {
+void HashLanes::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     size_t nblocks = kBatchBlocks;
@@ -312,32 +429,37 @@ void Md5Lanes::Run() {
       work_.wait(lock);
       continue;
     }
-    // Copies of the lanes' states; the streams' own data stays in place.
-    std::array<uint32_t, 4> states[kLanes];
-    std::array<uint32_t, 4>* state_of[kLanes];
+    // The lanes' streams, packed. Their states are used in place: a stream waits for
+    // blocks_left_ to reach 0 before touching its state or its data again, so neither is read
+    // or written by anyone else meanwhile.
+    Stream* streams[kLanes];
+    std::array<uint32_t, 4>* md5_of[kLanes];
     const unsigned char* data_of[kLanes];
     int count = 0;
     for (Stream* stream : lanes_) {
       if (stream == nullptr) continue;
-      states[count] = stream->state_;
-      state_of[count] = &states[count];
+      streams[count] = stream;
+      md5_of[count] = &stream->md5_;
       data_of[count] = stream->next_;
       ++count;
     }
-    // The lanes' streams wait for blocks_left_ to reach 0 before touching their state or
-    // their data again, so neither is read or written by anyone else meanwhile.
     lock.unlock();
-    if (count <= kMaxScalarStreams) {
-      CompressScalarStreams(count, state_of, data_of, nblocks);
+    if (count == 1 && streams[0]->sha256_) {
+      Md5AndSha256Blocks(streams[0]->md5_, streams[0]->sha_, data_of[0], nblocks);
     } else {
-      CompressVector(count, state_of, data_of, nblocks);
+      if (count <= kMaxScalarStreams) {
+        CompressScalarStreams(count, md5_of, data_of, nblocks);
+      } else {
+        CompressVector(count, md5_of, data_of, nblocks);
+      }
+      for (int i = 0; i < count; ++i) {
+        if (streams[i]->sha256_) Sha256Blocks(streams[i]->sha_, data_of[i], nblocks);
+      }
     }
     lock.lock();
-    count = 0;
     for (int l = 0; l < kLanes; ++l) {
       Stream* stream = lanes_[l];
       if (stream == nullptr) continue;
-      stream->state_ = states[count++];
       stream->next_ += 64 * nblocks;
       stream->blocks_left_ -= nblocks;
       if (stream->blocks_left_ == 0) {
@@ -350,23 +472,30 @@ void Md5Lanes::Run() {
   }
 }
 
-Md5Lanes::Stream::Stream(Md5Lanes& engine)
-    : engine_(engine), state_{0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u} {}
+HashLanes::Stream::Stream(HashLanes& engine, bool sha256)
+    : engine_(engine),
+      sha256_(sha256),
+      md5_{0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u},
+      sha_(sha256 ? Sha256Initial() : std::array<uint32_t, 8>{}) {}
 
-Md5Lanes::Stream::~Stream() { WaitIdle(); }
+HashLanes::Stream::~Stream() { WaitIdle(); }
 
-void Md5Lanes::Stream::WaitIdle() {
+void HashLanes::Stream::WaitIdle() {
   std::unique_lock<std::mutex> lock(engine_.mu_);
   idle_.wait(lock, [this] { return blocks_left_ == 0; });
 }
 
-void Md5Lanes::Stream::HashHere(const unsigned char* data, size_t nblocks) {
-  std::array<uint32_t, 4>* state[] = {&state_};
+void HashLanes::Stream::HashHere(const unsigned char* data, size_t nblocks) {
+  if (sha256_) {
+    Md5AndSha256Blocks(md5_, sha_, data, nblocks);
+    return;
+  }
+  std::array<uint32_t, 4>* state[] = {&md5_};
   const unsigned char* from[] = {data};
   CompressScalar<1>(state, from, nblocks);
 }
 
-void Md5Lanes::Stream::Update(std::string_view data) {
+void HashLanes::Stream::Update(std::string_view data) {
   if (data.empty()) return;
   WaitIdle();
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
@@ -399,22 +528,31 @@ void Md5Lanes::Stream::Update(std::string_view data) {
   engine_.work_.notify_one();
 }
 
-std::string Md5Lanes::Stream::Finish() {
+HashLanes::Digests HashLanes::Stream::Finish() {
   WaitIdle();
-  // RFC 1321 padding: 0x80, zeros up to 56 mod 64, then the length in bits, little-endian.
+  // Both digests pad alike: 0x80, zeros up to 56 mod 64, then the length in bits, which MD5
+  // writes little-endian (RFC 1321) and SHA-256 big-endian (FIPS 180-4).
   unsigned char last[128] = {};
   std::memcpy(last, tail_, tail_len_);
   last[tail_len_] = 0x80;
   const size_t nblocks = tail_len_ + 1 + 8 <= 64 ? 1 : 2;
+  unsigned char* length = last + 64 * nblocks - 8;
   const uint64_t bits = length_ * 8;
-  for (int i = 0; i < 8; ++i)
-    last[64 * nblocks - 8 + i] = static_cast<unsigned char>(bits >> (8 * i));
-  HashHere(last, nblocks);
-  std::string digest(16, '\0');
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(bits >> (8 * i));
+  std::array<uint32_t, 4>* md5_of[] = {&md5_};
+  const unsigned char* from[] = {last};
+  CompressScalar<1>(md5_of, from, nblocks);
+  Digests digests;
+  digests.md5.assign(16, '\0');
   for (int w = 0; w < 4; ++w) {
-    for (int i = 0; i < 4; ++i) digest[4 * w + i] = static_cast<char>(state_[w] >> (8 * i));
+    for (int i = 0; i < 4; ++i) digests.md5[4 * w + i] = static_cast<char>(md5_[w] >> (8 * i));
   }
-  return digest;
+  if (sha256_) {
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
+    Sha256Blocks(sha_, last, nblocks);
+    digests.sha256 = Sha256Digest(sha_);
+  }
+  return digests;
 }
 
 }  // namespace cleanroom::crypto
