@@ -48,7 +48,7 @@ constexpr uint32_t kSines[64] = {
 constexpr int kMaxScalarStreams = 2;
 
 template <int N>
-void CompressScalar(std::array<uint32_t, 4>* const state[], const unsigned char* const data[],
+[[gnu::always_inline]] inline void CompressScalar(std::array<uint32_t, 4>* const state[], const unsigned char* const data[],
                     size_t nblocks) {
   static constexpr int kShift[4][4] = {
       {7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
