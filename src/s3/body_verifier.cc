@@ -103,6 +103,7 @@ absl::StatusOr<std::unique_ptr<BodyVerifier>> BodyVerifier::Create(protocol::Cal
              v->expected_length_.value_or(0) >= *options.background_md5_min_length) {
     v->async_md5_ = std::make_unique<crypto::AsyncDigest>(crypto::Digest::Algorithm::kMd5);
   }
+  v->deferred_check_ = options.deferred_check;
   return v;
 }
 
@@ -115,9 +116,12 @@ absl::StatusOr<size_t> BodyVerifier::Read(char* buf, size_t n) {
     return error_;
   }
   if (*got == 0) {
-    error_ = Finish();
     finished_ = true;
-    if (!error_.ok()) return error_;
+    if (!deferred_check_) {
+      error_ = Finish();
+      checked_ = true;
+      if (!error_.ok()) return error_;
+    }
     return size_t{0};
   }
   std::string_view data(buf, *got);
@@ -146,6 +150,17 @@ void BodyVerifier::HashInline(std::string_view data) {
     if (crc32) crc32_.Update(slice);
     if (crc32c) crc32c_.Update(slice);
   }
+}
+
+absl::Status BodyVerifier::Check() {
+  if (!finished_ && error_.ok()) {
+    return absl::FailedPreconditionError("the body has not been read to its end");
+  }
+  if (!checked_ && error_.ok()) {
+    error_ = Finish();
+    checked_ = true;
+  }
+  return error_;
 }
 
 absl::Status BodyVerifier::Finish() {

@@ -36,6 +36,10 @@ class BodyVerifier final : public http::BodyReader {
     // SHA-256 too where the CPU allows (HashLanes::Sha256Supported()). Takes precedence over
     // background_md5_min_length.
     crypto::HashLanes* hash_lanes = nullptr;
+    // If set, Read() reports the end of the stream (0) without waiting for the digests being
+    // computed on other threads and without checking them; the caller must then call Check().
+    // Lets the caller make the data durable while the last digests finish.
+    bool deferred_check = false;
   };
 
   // Builds the verifier for `ctx`'s request. kInvalidArgument (InvalidDigest, InvalidRequest,
@@ -53,10 +57,16 @@ class BodyVerifier final : public http::BodyReader {
   // until the verifier is destroyed.
   bool md5_in_background() const { return async_md5_ != nullptr || lanes_ != nullptr; }
 
-  // After the end of the stream: the verified checksums ("CRC32" -> base64) the client sent,
+  // With Options::deferred_check, after Read() returned 0: waits for the digests and runs every
+  // check, returning the error Read() would otherwise have returned at the end. Without it,
+  // returns the outcome Read() reported. kFailedPrecondition before the end of the stream.
+  absl::Status Check();
+
+  // After the end of the stream (and Check(), if deferred): the verified checksums
+  // ("CRC32" -> base64) the client sent,
   // to be stored with the object.
   const std::map<std::string, std::string>& checksums() const { return verified_checksums_; }
-  // After the end of the stream: the raw 16-byte MD5 of the body.
+  // After the end of the stream (and Check(), if deferred): the raw 16-byte MD5 of the body.
   const std::string& md5() const { return md5_result_; }
   uint64_t bytes() const { return bytes_; }
 
@@ -89,7 +99,9 @@ class BodyVerifier final : public http::BodyReader {
   crypto::Crc32c crc32c_;
   std::map<std::string, std::string> verified_checksums_;
   uint64_t bytes_ = 0;
-  bool finished_ = false;
+  bool finished_ = false;  // the source reached its end
+  bool deferred_check_ = false;
+  bool checked_ = false;  // Finish() ran
   absl::Status error_;
 };
 

@@ -172,7 +172,8 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   BufferPool::Buffer buffers[2];
   ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
                    BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize,
-                                              .hash_lanes = crypto::HashLanes::Shared()}));
+                                              .hash_lanes = crypto::HashLanes::Shared(),
+                                              .deferred_check = true}));
   const bool pipelined = verifier->md5_in_background();
   // The verifier computes the MD5 (the ETag) anyway; the writer need not hash again.
   ASSIGN_OR_RETURN(std::unique_ptr<BlobWriter> writer,
@@ -206,7 +207,14 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
     if (*n == 0) break;
     RETURN_IF_ERROR(writer->Append(std::string_view(buf, *n)));
   }
+  // The blob is made durable while the last digests finish on the hashing thread; it becomes
+  // an object only through the metadata commit that follows a successful check, and is
+  // removed if the check fails.
   ASSIGN_OR_RETURN(BlobInfo info, writer->Commit());
+  if (absl::Status checked = verifier->Check(); !checked.ok()) {
+    (void)blobs_->Delete(info.id);
+    return checked;
+  }
   info.md5 = verifier->md5();
   return StoredBody{std::move(info), verifier->checksums()};
 }

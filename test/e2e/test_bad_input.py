@@ -137,6 +137,10 @@ class BadInputTest(ServerTestCase):
                 dirnames[:] = []
         return found
 
+    def blob_files(self):
+        """The blob files of the object store (DIR/objects/blobs/<xx>/<id>)."""
+        return set(harness.walk_files(os.path.join(self.server.data_dir, "objects", "blobs")))
+
     # ----- signatures and payload hashes -------------------------------------------------------
 
     def test_tampered_body_with_signed_payload_hash(self):
@@ -162,13 +166,17 @@ class BadInputTest(ServerTestCase):
         body = os.urandom(3 * MiB)
         bad = bytearray(body)
         bad[-1] ^= 0xFF
+        blobs = self.blob_files()
         res = self.signed("PUT", path, body, send_body=bytes(bad), timeout=60)
         self.assert_s3_error(res, 400, "XAmzContentSHA256Mismatch")
         self.assertFalse(self.object_exists(self.sse_bucket, "tampered-large"))
+        # The blob written while the body streamed in was removed, not left for the collector.
+        self.assertEqual(self.blob_files(), blobs)
 
     def test_wrong_checksum_header(self):
         path = f"/{self.bucket}/bad-crc"
         body = b"checksummed body"
+        blobs = self.blob_files()
         res = self.signed("PUT", path, body, headers={
             "x-amz-checksum-crc32": crc32_b64(b"other body"),
             "x-amz-sdk-checksum-algorithm": "CRC32"})
@@ -178,6 +186,7 @@ class BadInputTest(ServerTestCase):
             "Content-MD5": base64.b64encode(hashlib.md5(b"other").digest()).decode()})
         self.assert_s3_error(res, 400, "BadDigest")
         self.assertFalse(self.object_exists(self.bucket, "bad-crc"))
+        self.assertEqual(self.blob_files(), blobs)
         res = self.signed("PUT", path, body, headers={"Content-MD5": "not-base64-md5"})
         self.assert_s3_error(res, 400, "InvalidDigest")
         self.assertFalse(self.object_exists(self.bucket, "bad-crc"))

@@ -376,5 +376,33 @@ TEST_F(LanesTest, Sha256ChecksumHeaderIsVerified) {
   EXPECT_EQ(verifier_->checksums().at("SHA256"), Base64Encode(crypto::Sha256(body)));
 }
 
+TEST_F(BodyVerifierTest, DeferredCheckReportsTheEndFirstAndTheMismatchFromCheck) {
+  options_.deferred_check = true;
+  auto v = Make(kBody, kBodySha256Hex, 11, {{"Content-MD5", "AAAAAAAAAAAAAAAAAAAAAA=="}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ((*v)->Check().code(), absl::StatusCode::kFailedPrecondition);  // not at the end yet
+  Drained d = Drain(**v);
+  EXPECT_TRUE(d.status.ok()) << d.status;  // the end, unchecked
+  EXPECT_EQ(d.data, kBody);
+  EXPECT_EQ(AwsCode((*v)->Check()), "BadDigest");
+  EXPECT_EQ(AwsCode((*v)->Check()), "BadDigest");  // sticky
+}
+
+TEST_F(BodyVerifierTest, DeferredCheckPassesAGoodBodyAndThenHasItsDigests) {
+  options_.deferred_check = true;
+  auto v = Make(kBody, kBodySha256Hex, 11, {{"Content-MD5", kBodyMd5Base64}});
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_TRUE(Drain(**v).status.ok());
+  ASSERT_TRUE((*v)->Check().ok());
+  EXPECT_EQ(Base64Encode((*v)->md5()), kBodyMd5Base64);
+}
+
+TEST_F(BodyVerifierTest, CheckWithoutDeferringRepeatsWhatReadReported) {
+  auto v = Make(kBody, std::string(64, '0'), 11);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(AwsCode(Drain(**v).status), "XAmzContentSHA256Mismatch");
+  EXPECT_EQ(AwsCode((*v)->Check()), "XAmzContentSHA256Mismatch");
+}
+
 }  // namespace
 }  // namespace cleanroom::s3
