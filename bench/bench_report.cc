@@ -13,6 +13,31 @@
 
 namespace cleanroom::bench {
 
+std::optional<Args> ParseArgs(int argc, char** argv, const std::string& program,
+                              const std::vector<std::string>& names) {
+  Args args;
+  args.command = "build/release/bench/" + program;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    args.command += " " + arg;
+    if (arg == "--no-write") {
+      args.write = false;
+      continue;
+    }
+    const bool known =
+        arg == "--benchmarks-md" || std::find(names.begin(), names.end(), arg) != names.end();
+    if (!known || i + 1 >= argc) return std::nullopt;
+    const std::string value = argv[++i];
+    args.command += " " + value;
+    if (arg == "--benchmarks-md") {
+      args.markdown_path = value;
+    } else {
+      args.values[arg] = value;
+    }
+  }
+  return args;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[v.size() / 2];

@@ -36,9 +36,11 @@ namespace {
 
 using cleanroom::Random;
 using cleanroom::SystemRandom;
+using cleanroom::bench::Args;
 using cleanroom::bench::Environment;
 using cleanroom::bench::Format;
 using cleanroom::bench::Median;
+using cleanroom::bench::ParseArgs;
 using cleanroom::bench::Thousands;
 using cleanroom::bench::WriteSection;
 using cleanroom::dp::DiscreteGaussianSampler;
@@ -170,27 +172,10 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 5;
-  double seconds = 0.4;
-  std::string markdown_path = "BENCHMARKS.md";
-  bool write = true;
-  std::string command = "build/release/bench/dp_samplers";
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    command += " " + arg;
-    if (arg == "--no-write") {
-      write = false;
-    } else if (i + 1 < argc &&
-               (arg == "--rounds" || arg == "--seconds" || arg == "--benchmarks-md")) {
-      const std::string value = argv[++i];
-      command += " " + value;
-      if (arg == "--rounds") rounds = std::atoi(value.c_str());
-      if (arg == "--seconds") seconds = std::atof(value.c_str());
-      if (arg == "--benchmarks-md") markdown_path = value;
-    } else {
-      return Usage();
-    }
-  }
+  const std::optional<Args> args = ParseArgs(argc, argv, "dp_samplers", {"--rounds", "--seconds"});
+  if (!args) return Usage();
+  const int rounds = std::atoi(args->Get("--rounds", "5").c_str());
+  const double seconds = std::atof(args->Get("--seconds", "0.4").c_str());
   if (rounds < 1 || seconds <= 0) return Usage();
 
   std::vector<Row> rows;
@@ -244,11 +229,11 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "round %d/%d done\n", round + 1, rounds);
   }
-  const std::string body = Markdown(rows, rounds, seconds) + Environment(command);
+  const std::string body = Markdown(rows, rounds, seconds) + Environment(args->command);
   std::printf("%s", body.c_str());
-  if (write && !WriteSection(markdown_path, "bench/dp_samplers.cc",
-                             "DP noise samplers (bench/dp_samplers.cc)", body)) {
-    std::fprintf(stderr, "dp_samplers: cannot write %s\n", markdown_path.c_str());
+  if (args->write && !WriteSection(args->markdown_path, "bench/dp_samplers.cc",
+                                   "DP noise samplers (bench/dp_samplers.cc)", body)) {
+    std::fprintf(stderr, "dp_samplers: cannot write %s\n", args->markdown_path.c_str());
     return 1;
   }
   return 0;

@@ -12,6 +12,8 @@
 // back; cells are medians over the rounds with the lowest and highest round in brackets. The
 // section between the "bench/hash_lanes.cc" markers of BENCHMARKS.md is replaced (appended the
 // first time) unless --no-write is given.
+#include "crypto/hash_lanes.h"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -28,13 +30,14 @@
 
 #include "bench_report.h"
 #include "crypto/hash.h"
-#include "crypto/hash_lanes.h"
 
 namespace {
 
+using cleanroom::bench::Args;
 using cleanroom::bench::Environment;
 using cleanroom::bench::Format;
 using cleanroom::bench::Median;
+using cleanroom::bench::ParseArgs;
 using cleanroom::bench::WriteSection;
 using cleanroom::crypto::Digest;
 using cleanroom::crypto::HashLanes;
@@ -126,26 +129,10 @@ int Usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int rounds = 5;
-  int mib = 512;
-  std::string markdown_path = "BENCHMARKS.md";
-  bool write = true;
-  std::string command = "build/release/bench/hash_lanes";
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    command += " " + arg;
-    if (arg == "--no-write") {
-      write = false;
-    } else if (i + 1 < argc && (arg == "--rounds" || arg == "--mib" || arg == "--benchmarks-md")) {
-      const std::string value = argv[++i];
-      command += " " + value;
-      if (arg == "--rounds") rounds = std::atoi(value.c_str());
-      if (arg == "--mib") mib = std::atoi(value.c_str());
-      if (arg == "--benchmarks-md") markdown_path = value;
-    } else {
-      return Usage();
-    }
-  }
+  const std::optional<Args> args = ParseArgs(argc, argv, "hash_lanes", {"--rounds", "--mib"});
+  if (!args) return Usage();
+  const int rounds = std::atoi(args->Get("--rounds", "5").c_str());
+  const int mib = std::atoi(args->Get("--mib", "512").c_str());
   if (rounds < 1 || mib < 1) return Usage();
   HashLanes* engine = HashLanes::Shared();
   if (engine == nullptr) {
@@ -206,11 +193,12 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "round %d/%d done\n", round + 1, rounds);
   }
-  const std::string body = Markdown(rows, rounds, mib) + Environment(command);
+  const std::string body = Markdown(rows, rounds, mib) + Environment(args->command);
   std::printf("%s", body.c_str());
-  if (write && !WriteSection(markdown_path, "bench/hash_lanes.cc",
-                             "MD5 and SHA-256 of concurrent streams (bench/hash_lanes.cc)", body)) {
-    std::fprintf(stderr, "hash_lanes: cannot write %s\n", markdown_path.c_str());
+  if (args->write &&
+      !WriteSection(args->markdown_path, "bench/hash_lanes.cc",
+                    "MD5 and SHA-256 of concurrent streams (bench/hash_lanes.cc)", body)) {
+    std::fprintf(stderr, "hash_lanes: cannot write %s\n", args->markdown_path.c_str());
     return 1;
   }
   return 0;
