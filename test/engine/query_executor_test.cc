@@ -23,7 +23,8 @@ class StringReader final : public ObjectReader {
  public:
   explicit StringReader(std::shared_ptr<const std::string> data) : data_(std::move(data)) {}
   absl::Status ReadAt(uint64_t offset, char* buf, size_t n) override {
-    if (offset > data_->size() || n > data_->size() - offset) return absl::OutOfRangeError("past end");
+    if (offset > data_->size() || n > data_->size() - offset)
+      return absl::OutOfRangeError("past end");
     std::memcpy(buf, data_->data() + offset, n);
     return absl::OkStatus();
   }
@@ -64,8 +65,11 @@ class ExecuteTest : public ::testing::Test {
 
   TableSource Sales() const {
     TableSource t;
-    t.schema = {"sales", {{"customer_id", "VARCHAR"}, {"region", "VARCHAR"}, {"amount", "INTEGER"}}};
-    t.file_columns = {{"customer_id", "VARCHAR"}, {"region", "VARCHAR"}, {"amount", "VARCHAR"},
+    t.schema = {"sales",
+                {{"customer_id", "VARCHAR"}, {"region", "VARCHAR"}, {"amount", "INTEGER"}}};
+    t.file_columns = {{"customer_id", "VARCHAR"},
+                      {"region", "VARCHAR"},
+                      {"amount", "VARCHAR"},
                       {"secret", "VARCHAR"}};
     t.urls = {grant_->Url("sales.csv")};
     return t;
@@ -163,8 +167,15 @@ TEST_F(ExecuteTest, RuntimeErrorsRevealNoValues) {
 
 TEST_F(ExecuteTest, InterruptCancelsARunningQuery) {
   ExecuteRequest r;
-  r.sql = "SELECT count(*) FROM sales a, sales b, sales c, sales d, sales e, sales f, sales g, "
-          "sales h, sales i, sales j, sales k WHERE a.amount + b.amount + c.amount > 0";
+  // 5^14 (about 6 * 10^9) combinations, each one summed: seconds of work at the very least, so
+  // the query is still running when the interrupt comes 100 ms after the start (5^11 without
+  // the sum sometimes finished first).
+  std::string from, sum;
+  for (char t = 'a'; t < 'a' + 14; ++t) {
+    from += std::string(from.empty() ? "" : ", ") + "sales " + t;
+    sum += std::string(sum.empty() ? "" : " + ") + t + ".amount";
+  }
+  r.sql = "SELECT count(*) FROM " + from + " WHERE " + sum + " > 0";
   r.tables = {Sales()};
   std::function<void()> interrupt;
   std::atomic<bool> started{false};
