@@ -48,8 +48,9 @@ constexpr uint32_t kSines[64] = {
 constexpr int kMaxScalarStreams = 2;
 
 template <int N>
-[[gnu::always_inline]] inline void CompressScalar(std::array<uint32_t, 4>* const state[], const unsigned char* const data[],
-                    size_t nblocks) {
+[[gnu::always_inline]] inline void CompressScalar(std::array<uint32_t, 4>* const state[],
+                                                  const unsigned char* const data[],
+                                                  size_t nblocks) {
   static constexpr int kShift[4][4] = {
       {7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
   for (size_t n = 0; n < nblocks; ++n) {
