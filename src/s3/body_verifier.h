@@ -51,10 +51,9 @@ class BodyVerifier final : public http::BodyReader {
   absl::StatusOr<size_t> Read(char* buf, size_t n) override;
 
   // Whether the MD5 is computed on another thread (Options::hash_lanes or
-  // background_md5_min_length). The
-  // caller must then leave the bytes a Read() returned unchanged until its next Read() has
-  // returned (for example by alternating between two buffers), and keep its buffers allocated
-  // until the verifier is destroyed.
+  // background_md5_min_length). The caller must then leave the bytes a Read() returned
+  // unchanged until its next Read() has returned (for example by alternating between two
+  // buffers), and keep its buffers allocated until the verifier is destroyed.
   bool md5_in_background() const { return async_md5_ != nullptr || lanes_ != nullptr; }
 
   // With Options::deferred_check, after Read() returned 0: waits for the digests and runs every
@@ -63,8 +62,7 @@ class BodyVerifier final : public http::BodyReader {
   absl::Status Check();
 
   // After the end of the stream (and Check(), if deferred): the verified checksums
-  // ("CRC32" -> base64) the client sent,
-  // to be stored with the object.
+  // ("CRC32" -> base64) the client sent, to be stored with the object.
   const std::map<std::string, std::string>& checksums() const { return verified_checksums_; }
   // After the end of the stream (and Check(), if deferred): the raw 16-byte MD5 of the body.
   const std::string& md5() const { return md5_result_; }

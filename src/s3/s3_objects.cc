@@ -164,11 +164,10 @@ absl::StatusOr<S3Service::StoredBody> S3Service::StoreBody(CallContext& ctx, boo
   // Body bytes pass through one buffer: the verifier receives and hashes a piece into it, then
   // the writer writes (or encrypts) it from there. Where the CPU allows, the MD5 (and the
   // SHA-256 a signed payload needs) are computed by the shared multi-lane engine
-  // (crypto::HashLanes), together with other concurrent bodies';
-  // otherwise a body of several pieces has it computed on a helper thread. Either way the
-  // body then alternates between two buffers, so that hashing piece i overlaps with writing
-  // piece i and receiving piece i + 1. The buffers outlive the verifier, whose MD5 may still be
-  // reading one of them.
+  // (crypto::HashLanes), together with other concurrent bodies'; otherwise a body of several
+  // pieces has its MD5 computed on a helper thread. Either way the body then alternates between
+  // two buffers, so that hashing piece i overlaps with writing piece i and receiving piece
+  // i + 1. The buffers outlive the verifier, whose hashing may still be reading one of them.
   BufferPool::Buffer buffers[2];
   ASSIGN_OR_RETURN(std::unique_ptr<BodyVerifier> verifier,
                    BodyVerifier::Create(ctx, {.background_md5_min_length = 2 * kBodyBufferSize,
