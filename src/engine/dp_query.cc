@@ -9,13 +9,17 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
+#include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_replace.h"
 #include "common/sql_text.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "duckdb.hpp"
+#include "duckdb/common/types/column/column_data_collection.hpp"
 #include "duckdb/main/appender.hpp"
 #include "duckdb/main/client_context.hpp"
 #include "duckdb/parser/expression/list.hpp"
@@ -29,6 +33,8 @@
 #include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/column_data_ref.hpp"
 #include "duckdb/parser/tableref/list.hpp"
+#include "duckdb/storage/buffer_manager.hpp"
+#include "engine/dp_bounding.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 
@@ -613,6 +619,159 @@ absl::Status Hold(duckdb::Connection& conn, const std::string& name, const std::
   return absl::OkStatus();
 }
 
+// ----- Steps 2 to 4 in memory (dp_bounding.h) --------------------------------------------------
+
+using duckdb::idx_t;
+using duckdb::PhysicalType;
+
+// User identifiers and GROUP BY keys the in-memory path takes: types whose values are equal
+// exactly when their bytes are (not floating point, where -0 = 0, nor intervals, which DuckDB
+// normalizes, nor collated strings, nor nested types).
+bool ComparesAsBytes(const duckdb::LogicalType& type) {
+  switch (type.InternalType()) {
+    case PhysicalType::BOOL:
+    case PhysicalType::INT8:
+    case PhysicalType::INT16:
+    case PhysicalType::INT32:
+    case PhysicalType::INT64:
+    case PhysicalType::INT128:
+    case PhysicalType::UINT8:
+    case PhysicalType::UINT16:
+    case PhysicalType::UINT32:
+    case PhysicalType::UINT64:
+    case PhysicalType::UINT128:
+      return true;
+    case PhysicalType::VARCHAR:
+      return duckdb::StringType::GetCollation(type).empty();
+    default:
+      return false;
+  }
+}
+
+// The bytes of row `i`'s value (ComparesAsBytes types, not NULL).
+std::string_view ValueBytes(const duckdb::LogicalType& type, const duckdb::UnifiedVectorFormat& f,
+                            idx_t i) {
+  idx_t at = f.sel->get_index(i);
+  if (type.InternalType() == PhysicalType::VARCHAR) {
+    const duckdb::string_t& s = duckdb::UnifiedVectorFormat::GetData<duckdb::string_t>(f)[at];
+    return std::string_view(s.GetData(), s.GetSize());
+  }
+  idx_t width = duckdb::GetTypeIdSize(type.InternalType());
+  return std::string_view(reinterpret_cast<const char*>(f.data) + at * width, width);
+}
+
+// Appends the bytes of row `i`'s key (ComparesAsBytes types), NULL distinct from every value.
+void AppendKey(const duckdb::LogicalType& type, const duckdb::UnifiedVectorFormat& f, idx_t i,
+               std::string* out) {
+  if (!f.validity.RowIsValid(f.sel->get_index(i))) {
+    out->push_back('\0');
+    return;
+  }
+  out->push_back('\1');
+  std::string_view bytes = ValueBytes(type, f, i);
+  if (type.InternalType() == PhysicalType::VARCHAR) {
+    auto size = static_cast<uint32_t>(bytes.size());
+    out->append(reinterpret_cast<const char*>(&size), sizeof(size));
+  }
+  out->append(bytes);
+}
+
+// Numbers for the combinations of GROUP BY keys, shared by the threads that read the rows, and
+// each combination's values.
+class GroupNumbers {
+ public:
+  // The number of the key `bytes` (of row `row` of `chunk`, columns [1, 1 + key_count)).
+  uint32_t Number(const std::string& bytes, duckdb::DataChunk& chunk, idx_t row, size_t key_count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, added] = numbers_.try_emplace(bytes, static_cast<uint32_t>(keys_.size()));
+    if (added) {
+      std::vector<duckdb::Value> values;
+      for (size_t k = 0; k < key_count; ++k) values.push_back(chunk.GetValue(1 + k, row));
+      keys_.push_back(std::move(values));
+    }
+    return it->second;
+  }
+  std::vector<std::vector<duckdb::Value>>& keys() { return keys_; }
+
+ private:
+  std::mutex mu_;
+  absl::flat_hash_map<std::string, uint32_t> numbers_;
+  std::vector<std::vector<duckdb::Value>> keys_;
+};
+
+// Columns of the user-level rows: __u, the keys, the values, the counted arguments.
+struct RowColumns {
+  size_t keys = 0;
+  int values = 0;
+  int counted = 0;
+};
+
+// Adds every row of `rows` to `bounding`, on as many threads as it has writers.
+absl::Status Feed(duckdb::ColumnDataCollection& rows, const RowColumns& columns, int writers,
+                  DpBounding& bounding, GroupNumbers& numbers,
+                  const std::function<bool()>& cancelled) {
+  duckdb::ColumnDataParallelScanState scan;
+  rows.InitializeScan(scan);
+  const std::vector<duckdb::LogicalType>& types = rows.Types();
+  std::vector<absl::Status> status(writers);
+  auto work = [&](int w) {
+    try {
+      DpBounding::Writer& writer = bounding.writer(w);
+      duckdb::ColumnDataLocalScanState local;
+      duckdb::DataChunk chunk;
+      rows.InitializeScanChunk(chunk);
+      std::vector<duckdb::UnifiedVectorFormat> formats(types.size());
+      std::vector<double> values(columns.values);
+      absl::flat_hash_map<std::string, uint32_t> known;  // this thread's GroupNumbers
+      std::string key;
+      const size_t first_value = 1 + columns.keys, first_counted = first_value + columns.values;
+      while (rows.Scan(scan, local, chunk)) {
+        if (cancelled()) {
+          status[w] = absl::CancelledError("the query was cancelled");
+          return;
+        }
+        idx_t n = chunk.size();
+        for (size_t c = 0; c < types.size(); ++c) chunk.data[c].ToUnifiedFormat(n, formats[c]);
+        for (idx_t i = 0; i < n; ++i) {
+          if (!formats[0].validity.RowIsValid(formats[0].sel->get_index(i))) continue;
+          uint32_t group = 0;
+          if (columns.keys > 0) {
+            key.clear();
+            for (size_t k = 0; k < columns.keys; ++k)
+              AppendKey(types[1 + k], formats[1 + k], i, &key);
+            auto found = known.find(key);
+            if (found == known.end()) {
+              found = known.emplace(key, numbers.Number(key, chunk, i, columns.keys)).first;
+            }
+            group = found->second;
+          }
+          for (int j = 0; j < columns.values; ++j) {
+            const duckdb::UnifiedVectorFormat& f = formats[first_value + j];
+            idx_t at = f.sel->get_index(i);
+            values[j] = f.validity.RowIsValid(at)
+                            ? duckdb::UnifiedVectorFormat::GetData<double>(f)[at]
+                            : std::nan("");
+          }
+          uint32_t counted = 0;
+          for (int c = 0; c < columns.counted; ++c) {
+            const duckdb::UnifiedVectorFormat& f = formats[first_counted + c];
+            if (f.validity.RowIsValid(f.sel->get_index(i))) counted |= uint32_t{1} << c;
+          }
+          writer.Add(ValueBytes(types[0], formats[0], i), group, counted, values.data());
+        }
+      }
+    } catch (const std::exception& e) {
+      status[w] = RuntimeError(duckdb::ErrorData(e));
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (int w = 1; w < writers; ++w) helpers.emplace_back(work, w);
+  work(0);
+  for (std::thread& h : helpers) h.join();
+  for (absl::Status& s : status) RETURN_IF_ERROR(s);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<DpQuery> Engine::AnalyzeDp(const std::string& sql,
@@ -720,18 +879,59 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
       return StrCat("(CASE WHEN isfinite(__v", j, ") THEN __v", j, " END)");
     };
     HeldTables held;
-    std::string ug = StrCat("SELECT __u", keys.empty() ? "" : ", " + keys, ", count(*) AS __n");
-    for (size_t i = 0; i < a.counted.size(); ++i) {
-      if (a.counted[i] && q.aggregates[i].kind == DpAggregateKind::kCount) {
-        ug += StrCat(", count(__c", i, ") AS __n", i);
-      }
-    }
     // Sums of squares only for the values a STDDEV aggregates.
     std::vector<bool> squared(a.values.size(), false);
     for (const DpAggregate& agg : q.aggregates) {
       if (agg.value >= 0 &&
           (agg.kind == DpAggregateKind::kStddevSamp || agg.kind == DpAggregateKind::kStddevPop)) {
         squared[agg.value] = true;
+      }
+    }
+    // Steps 2 to 4 run in memory (dp_bounding.h) when the rows are read once, their user
+    // identifiers and keys compare as bytes and they fit in the memory limit;
+    // otherwise as SQL statements over the rows, held as a query result.
+    RowColumns columns{a.keys.size(), static_cast<int>(a.values.size()), 0};
+    std::vector<int> counted_bit(a.counted.size(), -1);
+    for (size_t i = 0; i < a.counted.size(); ++i) {
+      if (needs_counted(i)) counted_bit[i] = columns.counted++;
+    }
+    std::optional<DpBounding> bounding;
+    GroupNumbers numbers;
+    std::vector<duckdb::LogicalType> key_types;
+    if (!reread && impl_->options.dp_in_memory) {
+      ASSIGN_OR_RETURN(auto all,
+                       RunHeld(conn, "SELECT * FROM __dp_rows WHERE __u IS NOT NULL", held));
+      if (cancelled()) return absl::CancelledError("the query was cancelled");
+      const int threads = std::max(1, impl_->options.threads);
+      bool eligible = ComparesAsBytes(all->types[0]) && columns.counted <= 32;
+      for (size_t k = 0; k < a.keys.size(); ++k) {
+        eligible = eligible && ComparesAsBytes(all->types[1 + k]);
+      }
+      // Rows, then (user, group) pairs, at most one per row (DpBounding's words; string user
+      // identifiers counted as 56 bytes).
+      uint64_t user_words = all->types[0].InternalType() == PhysicalType::VARCHAR ? 8 : 2;
+      uint64_t words = user_words + 1 + columns.values + 2 + columns.counted + 4 * columns.values;
+      uint64_t need = all->RowCount() * words * sizeof(uint64_t);
+      if (eligible &&
+          need <= duckdb::BufferManager::GetBufferManager(*conn.context).GetMaxMemory()) {
+        key_types.assign(all->types.begin() + 1, all->types.begin() + 1 + a.keys.size());
+        ASSIGN_OR_RETURN(
+            DpBounding b,
+            DpBounding::Create(DpRowLayout{columns.values, squared, columns.counted}, threads,
+                               threads, static_cast<int64_t>(all->RowCount())));
+        RETURN_IF_ERROR(Feed(all->Collection(), columns, threads, b, numbers, cancelled));
+        all.reset();
+        RETURN_IF_ERROR(b.Aggregate(cancelled));
+        bounding.emplace(std::move(b));
+        run.bounded_in_memory = true;
+      } else {
+        held["__dp_rows"] = {all->TakeCollection(), all->names};
+      }
+    }
+    std::string ug = StrCat("SELECT __u", keys.empty() ? "" : ", " + keys, ", count(*) AS __n");
+    for (size_t i = 0; i < a.counted.size(); ++i) {
+      if (a.counted[i] && q.aggregates[i].kind == DpAggregateKind::kCount) {
+        ug += StrCat(", count(__c", i, ") AS __n", i);
       }
     }
     for (size_t j = 0; j < a.values.size(); ++j) {
@@ -742,15 +942,19 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     }
     ug += StrCat(" FROM __dp_rows WHERE __u IS NOT NULL GROUP BY __u",
                  keys.empty() ? "" : ", " + keys);
-    RETURN_IF_ERROR(Hold(conn, "__dp_ug", ug, held));
-    std::string users = "SELECT __u, count(*) AS __g, max(__n) AS __r";
-    for (size_t j = 0; j < a.values.size(); ++j) users += StrCat(", max(__m", j, ") AS __m", j);
-    RETURN_IF_ERROR(Hold(conn, "__dp_users", users + " FROM __dp_ug GROUP BY __u", held));
+    if (!bounding) {
+      RETURN_IF_ERROR(Hold(conn, "__dp_ug", ug, held));
+      std::string users = "SELECT __u, count(*) AS __g, max(__n) AS __r";
+      for (size_t j = 0; j < a.values.size(); ++j) users += StrCat(", max(__m", j, ") AS __m", j);
+      RETURN_IF_ERROR(Hold(conn, "__dp_users", users + " FROM __dp_ug GROUP BY __u", held));
+    }
     if (cancelled()) return absl::CancelledError("the query was cancelled");
 
     // 3. Bounds, from histograms of users.
-    auto histogram = [&](const std::string& bin, size_t bins,
-                         int offset) -> absl::StatusOr<std::vector<int64_t>> {
+    //    In memory they are already made; `made` is the one this call stands for.
+    auto histogram = [&](const std::string& bin, size_t bins, int offset,
+                         const std::vector<int64_t>* made) -> absl::StatusOr<std::vector<int64_t>> {
+      if (made != nullptr) return *made;
       std::vector<int64_t> out(bins, 0);
       ASSIGN_OR_RETURN(auto h,
                        RunHeld(conn,
@@ -768,14 +972,16 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
       return StrCat("least(", max, ", ceil(log2(greatest(1, ", column, "))))");
     };
     ASSIGN_OR_RETURN(std::vector<int64_t> by_rows,
-                     histogram(log_bin("__r", kDpMaxRowExponent), kDpMaxRowExponent + 1, 0));
+                     histogram(log_bin("__r", kDpMaxRowExponent), kDpMaxRowExponent + 1, 0,
+                               bounding ? &bounding->users_by_rows() : nullptr));
     ASSIGN_OR_RETURN(run.row_exponent, mechanism.ChooseRowExponent(by_rows));
     if (run.row_exponent < 0 || run.row_exponent > kDpMaxRowExponent) {
       return absl::InternalError("the mechanism chose a row limit out of range");
     }
     if (!keys.empty()) {
       ASSIGN_OR_RETURN(std::vector<int64_t> by_groups,
-                       histogram(log_bin("__g", kDpMaxGroupExponent), kDpMaxGroupExponent + 1, 0));
+                       histogram(log_bin("__g", kDpMaxGroupExponent), kDpMaxGroupExponent + 1, 0,
+                                 bounding ? &bounding->users_by_groups() : nullptr));
       ASSIGN_OR_RETURN(run.group_exponent, mechanism.ChooseGroupExponent(by_groups));
       if (run.group_exponent < 0 || run.group_exponent > kDpMaxGroupExponent) {
         return absl::InternalError("the mechanism chose a group limit out of range");
@@ -789,7 +995,8 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
                                ", ceil(log2(", m, "))) END");
       ASSIGN_OR_RETURN(
           std::vector<int64_t> by_magnitude,
-          histogram(bin, kDpMaxValueExponent - kDpMinValueExponent + 1, kDpMinValueExponent));
+          histogram(bin, kDpMaxValueExponent - kDpMinValueExponent + 1, kDpMinValueExponent,
+                    bounding ? &bounding->users_by_magnitude(static_cast<int>(j)) : nullptr));
       ASSIGN_OR_RETURN(int e, mechanism.ChooseValueExponent(static_cast<int>(j), by_magnitude));
       if (e < kDpMinValueExponent || e > kDpMaxValueExponent) {
         return absl::InternalError("the mechanism chose a value bound out of range");
@@ -870,25 +1077,64 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
     main += " FROM kept";
     if (!keys.empty()) main += " GROUP BY " + keys;
     stats += StrCat(" ", select, " FROM (", main, ") m", joins);
-    ASSIGN_OR_RETURN(auto groups_result, RunHeld(conn, stats, held));
-    if (cancelled()) return absl::CancelledError("the query was cancelled");
     std::vector<DpGroup> groups;
+    std::vector<std::vector<duckdb::Value>> key_values;  // per group: its keys
     size_t k = a.keys.size();
-    for (duckdb::idx_t r = 0; r < groups_result->RowCount(); ++r) {
-      DpGroup g;
-      g.users = groups_result->GetValue(k, r).GetValue<int64_t>();
+    if (bounding) {
+      std::vector<DpBoundedAggregate> bounded;
       for (size_t i = 0; i < q.aggregates.size(); ++i) {
-        DpAggregateTruth t;
-        t.count = ToInt128(
-            groups_result->GetValue(k + 1 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
-        t.sum = ToInt128(
-            groups_result->GetValue(k + 2 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
-        t.sum_squares = ToInt128(
-            groups_result->GetValue(k + 3 + 3 * i, r).DefaultCastAs(duckdb::LogicalType::HUGEINT));
-        g.aggregates.push_back(t);
+        const DpAggregate& agg = q.aggregates[i];
+        DpBoundedAggregate b;
+        if (agg.value >= 0) {
+          b.kind = DpBoundedAggregate::Kind::kValue;
+          b.index = agg.value;
+          b.squares = squared[agg.value] && (agg.kind == DpAggregateKind::kStddevSamp ||
+                                             agg.kind == DpAggregateKind::kStddevPop);
+        } else if (agg.counts_rows) {
+          b.kind = DpBoundedAggregate::Kind::kRows;
+        } else if (agg.counts_users) {
+          b.kind = DpBoundedAggregate::Kind::kUsers;
+        } else {
+          b.kind = DpBoundedAggregate::Kind::kCounted;
+          b.index = counted_bit[i];
+        }
+        bounded.push_back(b);
       }
-      groups.push_back(std::move(g));
+      const uint32_t group_count = keys.empty() ? 1 : static_cast<uint32_t>(numbers.keys().size());
+      ASSIGN_OR_RETURN(std::vector<DpGroup> all,
+                       bounding->Groups(group_count, run.row_exponent, run.group_exponent,
+                                        run.value_exponents, bounded, cancelled));
+      for (uint32_t g = 0; g < group_count; ++g) {
+        // As the SQL statements' GROUP BY: only the groups some user keeps. Without GROUP BY,
+        // the one group, kept or not.
+        if (!keys.empty() && all[g].users == 0) continue;
+        groups.push_back(std::move(all[g]));
+        key_values.push_back(keys.empty() ? std::vector<duckdb::Value>()
+                                          : std::move(numbers.keys()[g]));
+      }
+    } else {
+      ASSIGN_OR_RETURN(auto groups_result, RunHeld(conn, stats, held));
+      key_types.assign(groups_result->types.begin(), groups_result->types.begin() + k);
+      for (duckdb::idx_t r = 0; r < groups_result->RowCount(); ++r) {
+        std::vector<duckdb::Value> row_keys;
+        for (size_t i = 0; i < k; ++i) row_keys.push_back(groups_result->GetValue(i, r));
+        key_values.push_back(std::move(row_keys));
+        DpGroup g;
+        g.users = groups_result->GetValue(k, r).GetValue<int64_t>();
+        for (size_t i = 0; i < q.aggregates.size(); ++i) {
+          DpAggregateTruth t;
+          t.count = ToInt128(groups_result->GetValue(k + 1 + 3 * i, r)
+                                 .DefaultCastAs(duckdb::LogicalType::HUGEINT));
+          t.sum = ToInt128(groups_result->GetValue(k + 2 + 3 * i, r)
+                               .DefaultCastAs(duckdb::LogicalType::HUGEINT));
+          t.sum_squares = ToInt128(groups_result->GetValue(k + 3 + 3 * i, r)
+                                       .DefaultCastAs(duckdb::LogicalType::HUGEINT));
+          g.aggregates.push_back(t);
+        }
+        groups.push_back(std::move(g));
+      }
     }
+    if (cancelled()) return absl::CancelledError("the query was cancelled");
 
     // 4. Noise and group selection.
     ASSIGN_OR_RETURN(auto released, mechanism.Release(groups));
@@ -901,7 +1147,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
       const DpOutput& o = q.outputs[i];
       std::string type;
       if (o.is_key) {
-        type = groups_result->types[o.index].ToString();
+        type = key_types[o.index].ToString();
       } else {
         DpAggregateKind kind = q.aggregates[o.index].kind;
         type = kind == DpAggregateKind::kCount || kind == DpAggregateKind::kCountDistinct
@@ -921,7 +1167,7 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
         appender.BeginRow();
         for (const DpOutput& o : q.outputs) {
           if (o.is_key) {
-            appender.Append(groups_result->GetValue(o.index, r));
+            appender.Append(key_values[r][o.index]);
             continue;
           }
           const std::optional<double>& v = values[o.index];

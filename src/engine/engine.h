@@ -28,6 +28,10 @@ struct EngineOptions {
   // With a spill directory the local file system stays enabled for DuckDB's own spill files,
   // and external access is off instead, with only this directory and granted objects allowed.
   std::string temp_directory;
+  // Differentially private queries bound each user's contribution in memory when their rows
+  // allow it (dp_bounding.h), else with SQL statements. False always uses the statements; tests
+  // use it to check that both give the same results.
+  bool dp_in_memory = true;
 };
 
 // Random access to the bytes of one object (e.g. an S3 object version).
@@ -136,6 +140,9 @@ struct DpRun {
   int group_exponent = 0;            // a user contributes to at most 2^group_exponent groups
   std::vector<int> value_exponents;  // per DpQuery::values
   std::optional<QueryResult> rows;   // when there is no output URL
+  // Whether contributions were bounded in memory (EngineOptions::dp_in_memory) rather than by
+  // SQL statements.
+  bool bounded_in_memory = false;
 };
 
 // An in-memory DuckDB database. Thread-safe: each Query uses its own connection.

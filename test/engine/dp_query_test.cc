@@ -9,9 +9,11 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "common/strings.h"
 #include "engine/engine.h"
 #include "engine/string_object.h"
 #include "gmock/gmock.h"
@@ -131,11 +133,21 @@ std::vector<DpTable> DpTables() { return {{"events", "user_id"}, {"purchases", "
 
 class DpQueryTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { engine_ = Engine::Open(EngineOptions{}).value().release(); }
+  static void SetUpTestSuite() {
+    engine_ = Engine::Open(EngineOptions{}).value().release();
+    EngineOptions statements;
+    statements.dp_in_memory = false;
+    statements_engine_ = Engine::Open(statements).value().release();
+  }
   static void TearDownTestSuite() {
     delete engine_;
     engine_ = nullptr;
+    delete statements_engine_;
+    statements_engine_ = nullptr;
   }
+
+  // The engine ExecuteDp runs on.
+  virtual Engine* engine() { return engine_; }
 
   static absl::StatusOr<DpQuery> Analyze(const std::string& sql,
                                          const std::vector<SqlParameter>& parameters = {}) {
@@ -162,7 +174,7 @@ class DpQueryTest : public ::testing::Test {
       }
       objects[t.name + ".csv"] = StringGrantedObject(&csv);
     }
-    grant_ = engine_->Grant(std::move(objects)).value();
+    grant_ = engine()->Grant(std::move(objects)).value();
     ExecuteRequest request;
     request.sql = sql;
     for (const TableSchema& t : Schemas()) {
@@ -179,7 +191,7 @@ class DpQueryTest : public ::testing::Test {
     absl::StatusOr<DpQuery> q = Analyze(sql);
     if (!q.ok()) return q.status();
     mechanism.query = *q;
-    return engine_->ExecuteDp(Request(sql), DpTables(), mechanism);
+    return engine()->ExecuteDp(Request(sql), DpTables(), mechanism);
   }
 
   // The released rows of `sql`, which must succeed.
@@ -194,11 +206,21 @@ class DpQueryTest : public ::testing::Test {
   }
 
   static Engine* engine_;
+  static Engine* statements_engine_;        // EngineOptions::dp_in_memory false
   std::map<std::string, std::string> csv_;  // table -> CSV text, header first
   std::unique_ptr<ObjectGrant> grant_;
 };
 
 Engine* DpQueryTest::engine_ = nullptr;
+Engine* DpQueryTest::statements_engine_ = nullptr;
+
+// ExecuteDp, once bounding contributions in memory where the rows allow it (dp_bounding.h) and
+// once with SQL statements only: both must give the same results.
+class DpExecuteTest : public DpQueryTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  Engine* engine() override { return GetParam() != other_ ? engine_ : statements_engine_; }
+  bool other_ = false;  // run on the other engine
+};
 
 // ---------------------------------------------------------------------------------------------
 // AnalyzeDp: refusals.
@@ -449,7 +471,7 @@ TEST_F(DpQueryTest, ParametersAreValues) {
 // ---------------------------------------------------------------------------------------------
 // ExecuteDp.
 
-TEST_F(DpQueryTest, RowsPerUserAreCappedAndRowsWithoutAUserDropped) {
+TEST_P(DpExecuteTest, RowsPerUserAreCappedAndRowsWithoutAUserDropped) {
   // u1 has 10 rows, u2 1, u3 3; two rows have no user.
   std::string& csv = csv_["events"];
   csv = "user_id,kind,amount,code,score\n";
@@ -485,7 +507,7 @@ TEST_F(DpQueryTest, RowsPerUserAreCappedAndRowsWithoutAUserDropped) {
   EXPECT_EQ(many.users_by_rows, (std::vector<int64_t>{0, 0, 0, 0, 0, 0, 0, 0, 1}));
 }
 
-TEST_F(DpQueryTest, GroupsPerUserAreCapped) {
+TEST_P(DpExecuteTest, GroupsPerUserAreCapped) {
   // u1 is in 3 groups (one row each), u2 and u3 in one.
   csv_["events"] =
       "user_id,kind,amount,code,score\n"
@@ -542,7 +564,7 @@ TEST_F(DpQueryTest, GroupsPerUserAreCapped) {
       ElementsAre(Row{"buy", "1"}, Row{"click", "3"}, Row{"view", "1"}));
 }
 
-TEST_F(DpQueryTest, ValuesAreClampedToTheChosenBound) {
+TEST_P(DpExecuteTest, ValuesAreClampedToTheChosenBound) {
   // 1000 and -500 are beyond 2^3 = 8; 2 and 6 are within.
   csv_["events"] =
       "user_id,kind,amount,code,score\n"
@@ -576,7 +598,7 @@ TEST_F(DpQueryTest, ValuesAreClampedToTheChosenBound) {
   EXPECT_EQ(bins.users_by_magnitude[0], expected_bins);
 }
 
-TEST_F(DpQueryTest, ValuesAreRoundedToTheGrid) {
+TEST_P(DpExecuteTest, ValuesAreRoundedToTheGrid) {
   csv_["events"] = "user_id,kind,amount,code,score\nu1,a,1,7,1.3\nu2,a,1,7,-0.1\n";
   FakeMechanism m;
   m.row_exponent = 0;
@@ -602,7 +624,7 @@ TEST_F(DpQueryTest, ValuesAreRoundedToTheGrid) {
   EXPECT_EQ(clamped.groups[0].aggregates[0].sum, 4096 - 410);
 }
 
-TEST_F(DpQueryTest, AUsersSumIsScaledToItsRowLimitThenClamped) {
+TEST_P(DpExecuteTest, AUsersSumIsScaledToItsRowLimitThenClamped) {
   // u1 has four rows in the group (sum 40); with 2 rows' worth it counts 2 rows and 20.
   csv_["events"] =
       "user_id,kind,amount,code,score\nu1,a,10,7,0\nu1,a,10,7,0\nu1,a,10,7,0\nu1,a,10,7,0\n"
@@ -618,7 +640,7 @@ TEST_F(DpQueryTest, AUsersSumIsScaledToItsRowLimitThenClamped) {
   EXPECT_DOUBLE_EQ(std::stod(*rows[0][2]), 23.0 / 3);
 }
 
-TEST_F(DpQueryTest, StddevStatistics) {
+TEST_P(DpExecuteTest, StddevStatistics) {
   csv_["events"] =
       "user_id,kind,amount,code,score\nu1,a,1,7,0\nu2,a,3,7,0\nu3,a,5,7,0\nu4,a,7,7,0\n";
   FakeMechanism m;
@@ -635,11 +657,11 @@ TEST_F(DpQueryTest, StddevStatistics) {
   EXPECT_DOUBLE_EQ(std::stod(*rows[0][1]), std::sqrt(20.0 / 3));
 }
 
-TEST_F(DpQueryTest, ConversionErrorsBecomeNull) {
+TEST_P(DpExecuteTest, ConversionErrorsBecomeNull) {
   // 'x' is not an integer: the query fails when run without differential privacy.
   csv_["events"] = "user_id,kind,amount,code,score\nu1,a,1,7,0\nu2,a,1,x,0\nu3,a,1,5,0\n";
   ExecuteRequest plain = Request("SELECT SUM(CAST(code AS INTEGER)) AS s FROM events");
-  absl::StatusOr<ExecuteResult> failed = engine_->Execute(plain);
+  absl::StatusOr<ExecuteResult> failed = engine()->Execute(plain);
   ASSERT_FALSE(failed.ok());
   EXPECT_THAT(failed.status().message(), HasSubstr("conversion error"));
 
@@ -666,7 +688,7 @@ TEST_F(DpQueryTest, ConversionErrorsBecomeNull) {
               ElementsAre(Row{"5", "1"}, Row{"7", "1"}, Row{std::nullopt, "1"}));
 }
 
-TEST_F(DpQueryTest, OrderByAndLimitApplyToTheReleasedRows) {
+TEST_P(DpExecuteTest, OrderByAndLimitApplyToTheReleasedRows) {
   csv_["events"] =
       "user_id,kind,amount,code,score\n"
       "u1,a,1,7,0\nu2,b,1,7,0\nu3,b,1,7,0\nu4,c,1,7,0\nu5,c,1,7,0\nu6,c,1,7,0\nu7,d,1,7,0\n";
@@ -703,7 +725,7 @@ TEST_F(DpQueryTest, OrderByAndLimitApplyToTheReleasedRows) {
   EXPECT_EQ(withheld.groups.size(), 4u);
 }
 
-TEST_F(DpQueryTest, JoinsAndCtesRunOverUserLevelRows) {
+TEST_P(DpExecuteTest, JoinsAndCtesRunOverUserLevelRows) {
   csv_["events"] = "user_id,kind,amount,code,score\nu1,a,10,7,0\nu2,a,20,7,0\nu3,b,30,7,0\n";
   csv_["purchases"] = "user_id,item,price\nu1,x,5\nu1,y,6\nu3,z,7\n";
   csv_["segments"] = "user_id,segment\nu1,gold\nu2,gold\nu3,silver\n";
@@ -729,10 +751,72 @@ TEST_F(DpQueryTest, JoinsAndCtesRunOverUserLevelRows) {
   EXPECT_EQ(unioned.users_by_rows, (std::vector<int64_t>{1, 1, 1, 0, 0, 0, 0, 0, 0}));
 }
 
-TEST_F(DpQueryTest, ExecuteDpRefusesWhatAnalyzeDpRefusesAndBadMechanisms) {
+TEST_P(DpExecuteTest, BoundsInMemoryWhenTheRowsAllowIt) {
+  csv_["events"] = "user_id,kind,amount,code,score\nu1,click,1,7,0.5\nu2,view,2,8,1.5\n";
+  auto in_memory = [&](const std::string& sql) {
+    FakeMechanism m;
+    m.group_exponent = 2;
+    absl::StatusOr<DpRun> run = Run(sql, m);
+    EXPECT_TRUE(run.ok()) << sql << ": " << run.status();
+    return run.ok() && run->bounded_in_memory;
+  };
+  EXPECT_EQ(in_memory("SELECT kind, COUNT(*) FROM events GROUP BY kind"), GetParam());
+  EXPECT_EQ(in_memory("SELECT amount, kind, SUM(score), COUNT(code) FROM events GROUP BY 1, 2"),
+            GetParam());
+  EXPECT_EQ(in_memory("SELECT COUNT(DISTINCT user_id), AVG(amount) FROM events"), GetParam());
+  // A DOUBLE key (where -0 = 0 though their bytes differ), and COUNT(DISTINCT) of another
+  // column (which reads the rows twice), take the statements.
+  EXPECT_FALSE(in_memory("SELECT score, COUNT(*) FROM events GROUP BY score"));
+  EXPECT_FALSE(in_memory("SELECT kind, COUNT(DISTINCT code) FROM events GROUP BY kind"));
+}
+
+TEST_P(DpExecuteTest, ManyUsersAndGroupsGiveWhatTheStatementsGive) {
+  // 3,000 users in up to 6 (kind, code) groups each, 1 to 5 rows per group; some kinds, amounts
+  // and scores are NULL, some scores beyond the bound. Scores are multiples of 1/4, so every
+  // sum is exact in any order.
+  std::mt19937 random(7);
+  std::string csv = "user_id,kind,amount,code,score\n";
+  const char* kinds[] = {"click", "view", "buy", ""};
+  for (int u = 0; u < 3000; ++u) {
+    int groups = 1 + static_cast<int>(random() % 6);
+    for (int g = 0; g < groups; ++g) {
+      std::string kind = kinds[random() % 4];
+      std::string code = std::to_string(random() % 3);
+      int rows = 1 + static_cast<int>(random() % 5);
+      for (int r = 0; r < rows; ++r) {
+        std::string amount = random() % 7 == 0 ? "" : std::to_string(random() % 100);
+        std::string score = random() % 5 == 0 ? "" : std::to_string((random() % 200) / 4.0);
+        csv += StrCat("u", u, ",", kind, ",", amount, ",", code, ",", score, "\n");
+      }
+    }
+  }
+  csv_["events"] = csv;
+  const std::string sql =
+      "SELECT kind, code, COUNT(*) AS n, COUNT(DISTINCT user_id) AS users, COUNT(amount) AS c, "
+      "SUM(amount) AS s, AVG(score) AS a, STDDEV(score) AS sd FROM events GROUP BY kind, code "
+      "ORDER BY kind NULLS FIRST, code";
+  // L = 8 groups per user keeps every group, so nothing is random.
+  auto run = [&](bool other) {
+    other_ = other;
+    FakeMechanism m;
+    m.row_exponent = 2;
+    m.group_exponent = 3;
+    m.value_exponents = {6, 4};
+    std::vector<Row> rows = Rows(sql, m);
+    other_ = false;
+    return std::make_pair(rows, m.users_by_rows);
+  };
+  auto [mine, mine_by_rows] = run(false);
+  auto [theirs, theirs_by_rows] = run(true);
+  EXPECT_EQ(mine.size(), 12u);  // 4 kinds (one NULL) by 3 codes
+  EXPECT_EQ(mine, theirs);
+  EXPECT_EQ(mine_by_rows, theirs_by_rows);
+}
+
+TEST_P(DpExecuteTest, ExecuteDpRefusesWhatAnalyzeDpRefusesAndBadMechanisms) {
   FakeMechanism m;
   ExecuteRequest request = Request("SELECT kind, MAX(amount) FROM events GROUP BY kind");
-  absl::StatusOr<DpRun> run = engine_->ExecuteDp(request, DpTables(), m);
+  absl::StatusOr<DpRun> run = engine()->ExecuteDp(request, DpTables(), m);
   ASSERT_FALSE(run.ok());
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(run.status().message(),
@@ -755,6 +839,11 @@ TEST_F(DpQueryTest, ExecuteDpRefusesWhatAnalyzeDpRefusesAndBadMechanisms) {
   EXPECT_EQ(run.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(run.status().message(), HasSubstr("the mechanism chose a value bound out of range"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Bounding, DpExecuteTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "InMemory" : "Statements";
+                         });
 
 }  // namespace
 }  // namespace cleanroom::engine
