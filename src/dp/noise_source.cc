@@ -1,5 +1,6 @@
 #include "dp/noise_source.h"
 
+#include <cmath>
 #include <utility>
 
 #include "common/status_macros.h"
@@ -23,6 +24,11 @@ absl::StatusOr<int64_t> NoiseSource::Draw(const Rational& sigma2) {
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(const DiscreteGaussianSampler* sampler, SamplerFor(sigma2));
   return sampler->Sample(bits_);
+}
+
+double NoiseSource::Uniform() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::ldexp(static_cast<double>(bits_.Bits(53)), -53);
 }
 
 absl::StatusOr<std::vector<int64_t>> NoiseSource::DrawMany(const Rational& sigma2, size_t count) {

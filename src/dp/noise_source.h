@@ -37,6 +37,9 @@ class NoiseSource {
   absl::StatusOr<int64_t> Draw(const Rational& sigma2);
   // `count` independent draws, under one acquisition of the lock.
   absl::StatusOr<std::vector<int64_t>> DrawMany(const Rational& sigma2, size_t count);
+  // A number drawn uniformly from [0, 1), a multiple of 2^-53 (e.g. the stretch of
+  // PaddedDurationMillis).
+  double Uniform();
 
  private:
   absl::StatusOr<const DiscreteGaussianSampler*> SamplerFor(const Rational& sigma2)

@@ -19,14 +19,13 @@ double ToDouble(absl::int128 v) { return static_cast<double>(v); }
 
 }  // namespace
 
-int64_t PaddedDurationMillis(int64_t elapsed_millis) {
-  int64_t step = 1000;
-  while (true) {
-    if (elapsed_millis <= step) return step;
-    if (elapsed_millis <= step * 3 / 2 && step >= 2000) return step * 3 / 2;
-    if (step > (int64_t{1} << 50)) return elapsed_millis;
-    step *= 2;
-  }
+int64_t PaddedDurationMillis(int64_t elapsed_millis, double stretch) {
+  if (!(stretch >= 0)) stretch = 0;  // also NaN
+  stretch = std::min(stretch, std::nextafter(1.0, 0.0));
+  const int64_t base = std::max<int64_t>(elapsed_millis, 1000);
+  if (base > (int64_t{1} << 52)) return base;
+  const double held = std::ceil(static_cast<double>(base) * std::exp2(stretch / 2));
+  return std::max(base, static_cast<int64_t>(held));
 }
 
 absl::StatusOr<QueryMechanism> QueryMechanism::Create(NoiseSource* noise, int users_noise_per_query,

@@ -67,11 +67,17 @@ struct GroupTruth {
 // Per group: nullopt if withheld, else one value per aggregate (nullopt: NULL).
 using ReleasedRow = std::optional<std::vector<std::optional<double>>>;
 
-// How long a DP query is held before its results are released: the least of 1, 2, 3, 4, 6, 8,
-// 12, 16, 24, ... seconds (2^k and 3 * 2^(k-1) seconds) that is at least `elapsed_millis`. One
-// user's rows change a query's run time by a little; the time the results appear changes only
-// when that crosses a step, and then by one step, which steps at most 50% apart make rare.
-int64_t PaddedDurationMillis(int64_t elapsed_millis);
+// How long a DP query is held before its results are released: its run time `elapsed_millis`,
+// at least one second, stretched by the factor 2^(stretch / 2) and rounded up to a whole
+// millisecond, where `stretch` is drawn uniformly from [0, 1) for each query
+// (NoiseSource::Uniform). For a run time t of a second or more, log2 of the hold is then uniform
+// on [log2 t, log2 t + 1/2): two run times t <= t' give holds whose distributions are at total
+// variation distance min(1, 2 log2(t' / t)), so one user whose rows change the run time by a
+// factor 1 + g changes when the results appear with probability at most 2 log2(1 + g), about
+// 2.9 g. A query that runs under a second is held for a time that says nothing of its data. The
+// hold is sqrt(2) times the run time at most, 1.195 times on average. `stretch` outside [0, 1)
+// is taken as 0 or as just below 1.
+int64_t PaddedDurationMillis(int64_t elapsed_millis, double stretch);
 
 class QueryMechanism {
  public:

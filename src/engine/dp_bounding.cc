@@ -5,7 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <mutex>
+#include <new>
 #include <random>
 #include <thread>
 #include <utility>
@@ -46,12 +46,19 @@ double Clamp(double x, double lo, double hi) {
 }
 
 // Runs `work(thread)` on `threads` threads (the caller's among them) and returns the first
-// error.
+// error; running out of memory is kResourceExhausted.
 absl::Status OnThreads(int threads, const std::function<absl::Status(int)>& work) {
   std::vector<absl::Status> status(threads);
+  auto run = [&](int t) {
+    try {
+      status[t] = work(t);
+    } catch (const std::bad_alloc&) {
+      status[t] = absl::ResourceExhaustedError("the query ran out of memory");
+    }
+  };
   std::vector<std::thread> helpers;
-  for (int t = 1; t < threads; ++t) helpers.emplace_back([&, t] { status[t] = work(t); });
-  status[0] = work(0);
+  for (int t = 1; t < threads; ++t) helpers.emplace_back(run, t);
+  run(0);
   for (std::thread& h : helpers) h.join();
   for (absl::Status& s : status) RETURN_IF_ERROR(s);
   return absl::OkStatus();

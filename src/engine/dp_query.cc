@@ -1,6 +1,6 @@
 // Engine::AnalyzeDp and Engine::ExecuteDp (dp_query.h): the final SELECT of a differentially
-// private query taken apart on DuckDB's parse tree, and run as a sequence of statements over a
-// private temporary table of user-level rows.
+// private query taken apart on DuckDB's parse tree, and run over its user-level rows, bounded
+// in memory (dp_bounding.h) or by a sequence of statements.
 #include "engine/dp_query.h"
 
 #include <algorithm>

@@ -12,8 +12,11 @@
 //     so a conversion or overflow error on one user's data becomes NULL instead of failing the
 //     query. Rows whose user identifier is NULL belong to no user and are dropped.
 //  2. They are aggregated per user and group: rows, non-NULL values, and per aggregated value its
-//     count, sum, largest magnitude and, for STDDEV, sum of squares; then per user. Both are
-//     kept in memory as query results, and later statements scan them in place.
+//     count, sum, largest magnitude and, for STDDEV, sum of squares; then per user. Steps 2 to 4
+//     run in memory (dp_bounding.h) when the rows are read once (no COUNT(DISTINCT) of a column
+//     other than the user identifier), their user identifiers and keys compare as bytes and they
+//     fit in the memory limit (EngineOptions::dp_in_memory turns this off); otherwise as SQL
+//     statements, whose per-(user, group) and per-user results later statements scan in place.
 //  3. Histograms of users by their most rows in a group, by their number of groups, and by the
 //     largest magnitude of each value go to the mechanism, which chooses (with noise) C = 2^e
 //     rows' worth per user and group (at most 2^kDpMaxRowExponent), L = 2^e groups per user (at

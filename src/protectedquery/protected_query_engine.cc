@@ -445,7 +445,7 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
     int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-    int64_t padded = dp::PaddedDurationMillis(elapsed);
+    int64_t padded = dp::PaddedDurationMillis(elapsed, noise_.Uniform());
     if (cancel.WaitFor(std::chrono::milliseconds(padded - elapsed))) {
       ::unlink(spool.c_str());
       return absl::CancelledError("the query was cancelled");

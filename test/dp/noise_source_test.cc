@@ -81,5 +81,23 @@ TEST(NoiseSourceTest, SystemRandomByDefault) {
   EXPECT_LT(std::llabs(*y), 49 * 11);
 }
 
+TEST(NoiseSourceTest, UniformFillsTheUnitIntervalEvenly) {
+  NoiseSource source;
+  constexpr int kDraws = 200000, kBins = 20;
+  std::vector<int> bins(kBins, 0);
+  for (int i = 0; i < kDraws; ++i) {
+    double u = source.Uniform();
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    EXPECT_EQ(std::ldexp(u, 53), std::floor(std::ldexp(u, 53)));  // a multiple of 2^-53
+    ++bins[static_cast<int>(u * kBins)];
+  }
+  // Chi-squared with 19 degrees of freedom: 43.8 is its 0.999 quantile.
+  double chi2 = 0;
+  const double expected = static_cast<double>(kDraws) / kBins;
+  for (int b : bins) chi2 += (b - expected) * (b - expected) / expected;
+  EXPECT_LT(chi2, 43.8);
+}
+
 }  // namespace
 }  // namespace cleanroom::dp

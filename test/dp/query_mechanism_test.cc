@@ -538,28 +538,61 @@ TEST_F(QueryMechanismTest, SumsAreMultiplesOfTheGridUnit) {
   }
 }
 
-TEST(PaddedDurationTest, RoundsUpToTheNextStep) {
-  EXPECT_EQ(PaddedDurationMillis(0), 1000);
-  EXPECT_EQ(PaddedDurationMillis(1), 1000);
-  EXPECT_EQ(PaddedDurationMillis(1000), 1000);
-  EXPECT_EQ(PaddedDurationMillis(1001), 2000);
-  EXPECT_EQ(PaddedDurationMillis(2001), 3000);
-  EXPECT_EQ(PaddedDurationMillis(3001), 4000);
-  EXPECT_EQ(PaddedDurationMillis(4001), 6000);
-  EXPECT_EQ(PaddedDurationMillis(6001), 8000);
-  EXPECT_EQ(PaddedDurationMillis(8001), 12000);
-  EXPECT_EQ(PaddedDurationMillis(100000), 128000);
-  // Steps are at most 50% apart above the first one, and never below the elapsed time.
+TEST(PaddedDurationTest, StretchesTheRunTimeByUpToTheSquareRootOfTwo) {
+  // At least a second.
+  EXPECT_EQ(PaddedDurationMillis(0, 0), 1000);
+  EXPECT_EQ(PaddedDurationMillis(999, 0), 1000);
+  EXPECT_EQ(PaddedDurationMillis(1000, 0), 1000);
+  EXPECT_EQ(PaddedDurationMillis(1001, 0), 1001);
+  // 2^(stretch / 2), rounded up.
+  EXPECT_EQ(PaddedDurationMillis(1000, 0.5), 1190);  // 1000 * 2^(1/4) = 1189.2
+  EXPECT_EQ(PaddedDurationMillis(500, 0.5), 1190);
+  EXPECT_EQ(PaddedDurationMillis(4000, std::nextafter(1.0, 0.0)), 5657);  // 4000 sqrt(2)
+  // Out of range stretches are clamped.
+  EXPECT_EQ(PaddedDurationMillis(4000, -1), 4000);
+  EXPECT_EQ(PaddedDurationMillis(4000, std::nan("")), 4000);
+  EXPECT_EQ(PaddedDurationMillis(4000, 7), 5657);
   for (int64_t t = 1; t < 10000000; t = t * 3 / 2 + 7) {
-    int64_t padded = PaddedDurationMillis(t);
-    EXPECT_GE(padded, t);
-    if (t > 1000) {
-      EXPECT_LE(padded, t * 2) << t;
-    }
-    if (t > 2000) {
-      EXPECT_LE(padded * 2, t * 3 + 2) << t;
+    for (double s : {0.0, 0.25, 0.999}) {
+      int64_t held = PaddedDurationMillis(t, s);
+      EXPECT_GE(held, std::max<int64_t>(t, 1000)) << t;
+      EXPECT_LE(static_cast<double>(held), std::max<int64_t>(t, 1000) * std::sqrt(2.0) + 1) << t;
     }
   }
+}
+
+// The distribution of the hold over the stretch (uniform on [0, 1), here on a fine grid) for two
+// run times: how far apart they are in total variation.
+double HoldDistance(int64_t t, int64_t t2) {
+  constexpr int kPoints = 1000000;
+  const int64_t low = std::min<int64_t>(1000, std::min(t, t2));
+  const auto high = static_cast<int64_t>(std::max<int64_t>(1000, std::max(t, t2)) * 1.5);
+  std::vector<int64_t> a(high - low), b(high - low);
+  for (int i = 0; i < kPoints; ++i) {
+    double s = (i + 0.5) / kPoints;
+    ++a[PaddedDurationMillis(t, s) - low];
+    ++b[PaddedDurationMillis(t2, s) - low];
+  }
+  int64_t differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) differ += std::llabs(a[i] - b[i]);
+  return static_cast<double>(differ) / (2.0 * kPoints);
+}
+
+TEST(PaddedDurationTest, OneUsersEffectOnTheRunTimeShowsWithBoundedProbability) {
+  // Run times 5% apart: 2 log2(1.05) = 0.141, whatever the run times are (a fixed ladder of
+  // steps would give 0 or 1 depending on where they fall).
+  for (int64_t t : {1000, 1900, 2000, 2857, 6000, 10000}) {
+    const auto t2 = static_cast<int64_t>(std::llround(static_cast<double>(t) * 1.05));
+    EXPECT_NEAR(HoldDistance(t, t2), 2 * std::log2(static_cast<double>(t2) / t), 0.01) << t;
+  }
+  // Run times a factor sqrt(2) or more apart are told apart for sure.
+  EXPECT_NEAR(HoldDistance(2000, 2830), 1.0, 1e-9);
+  // Under a second, the run time says nothing.
+  EXPECT_EQ(HoldDistance(10, 990), 0.0);
+  // On average the hold is 1.195 times the run time: (sqrt(2) - 1) / ln(sqrt(2)).
+  double sum = 0;
+  for (int i = 0; i < 10000; ++i) sum += PaddedDurationMillis(100000, (i + 0.5) / 10000);
+  EXPECT_NEAR(sum / 10000 / 100000, (std::sqrt(2.0) - 1) / std::log(std::sqrt(2.0)), 1e-3);
 }
 
 }  // namespace
