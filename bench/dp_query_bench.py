@@ -376,7 +376,7 @@ def report(args, m, meta):
          col("dp", "cpu")),
         ("cleanroomd, DP table: StartProtectedQuery → result computed (its spool file written, "
          "before the hold)", computed if have_computed else None, None),
-        ("cleanroomd, DP table: the reported run time (totalDurationInMillis, the padded hold)",
+        ("cleanroomd, DP table: the reported run time (totalDurationInMillis, the hold)",
          col("dp", "server"), None),
         ("**cleanroomd, same data under CUSTOM without DP: StartProtectedQuery → SUCCESS**",
          plain_wall, plain_cpu),
