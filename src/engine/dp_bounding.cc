@@ -5,13 +5,12 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <new>
 #include <random>
-#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
+#include "common/parallel.h"
 #include "common/status_macros.h"
 
 namespace cleanroom::engine {
@@ -43,25 +42,6 @@ int CountBin(int64_t n, int max) {
 double Clamp(double x, double lo, double hi) {
   if (std::isnan(x)) return hi;
   return std::min(std::max(x, lo), hi);
-}
-
-// Runs `work(thread)` on `threads` threads (the caller's among them) and returns the first
-// error; running out of memory is kResourceExhausted.
-absl::Status OnThreads(int threads, const std::function<absl::Status(int)>& work) {
-  std::vector<absl::Status> status(threads);
-  auto run = [&](int t) {
-    try {
-      status[t] = work(t);
-    } catch (const std::bad_alloc&) {
-      status[t] = absl::ResourceExhaustedError("the query ran out of memory");
-    }
-  };
-  std::vector<std::thread> helpers;
-  for (int t = 1; t < threads; ++t) helpers.emplace_back(run, t);
-  run(0);
-  for (std::thread& h : helpers) h.join();
-  for (absl::Status& s : status) RETURN_IF_ERROR(s);
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -221,7 +201,7 @@ absl::Status DpBounding::Aggregate(const std::function<bool()>& cancelled) {
       threads_, std::vector<std::vector<int64_t>>(values, std::vector<int64_t>(magnitude_bins)));
   std::vector<int64_t> users(threads_, 0);
   std::atomic<size_t> next{0};
-  RETURN_IF_ERROR(OnThreads(threads_, [&](int t) -> absl::Status {
+  RETURN_IF_ERROR(RunOnThreads(threads_, [&](int t) -> absl::Status {
     for (size_t p = next++; p < partitions; p = next++) {
       if (cancelled && cancelled()) return absl::CancelledError("the query was cancelled");
       RETURN_IF_ERROR(
@@ -284,7 +264,7 @@ absl::StatusOr<std::vector<DpGroup>> DpBounding::Groups(
       threads_, std::vector<DpGroup>(group_count,
                                      DpGroup{0, std::vector<DpAggregateTruth>(aggregates.size())}));
   std::atomic<size_t> next{0};
-  absl::Status status = OnThreads(threads_, [&](int t) -> absl::Status {
+  absl::Status status = RunOnThreads(threads_, [&](int t) -> absl::Status {
     std::vector<DpGroup>& groups = per_thread[t];
     std::mt19937_64 random(std::random_device{}());
     std::vector<uint32_t> order;

@@ -10,11 +10,11 @@
 #include <mutex>
 #include <set>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_replace.h"
+#include "common/parallel.h"
 #include "common/sql_text.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -713,8 +713,7 @@ absl::Status Feed(duckdb::ColumnDataCollection& rows, const RowColumns& columns,
   duckdb::ColumnDataParallelScanState scan;
   rows.InitializeScan(scan);
   const std::vector<duckdb::LogicalType>& types = rows.Types();
-  std::vector<absl::Status> status(writers);
-  auto work = [&](int w) {
+  return RunOnThreads(writers, [&](int w) -> absl::Status {
     try {
       DpBounding::Writer& writer = bounding.writer(w);
       duckdb::ColumnDataLocalScanState local;
@@ -726,10 +725,7 @@ absl::Status Feed(duckdb::ColumnDataCollection& rows, const RowColumns& columns,
       std::string key;
       const size_t first_value = 1 + columns.keys, first_counted = first_value + columns.values;
       while (rows.Scan(scan, local, chunk)) {
-        if (cancelled()) {
-          status[w] = absl::CancelledError("the query was cancelled");
-          return;
-        }
+        if (cancelled()) return absl::CancelledError("the query was cancelled");
         idx_t n = chunk.size();
         for (size_t c = 0; c < types.size(); ++c) chunk.data[c].ToUnifiedFormat(n, formats[c]);
         for (idx_t i = 0; i < n; ++i) {
@@ -761,15 +757,10 @@ absl::Status Feed(duckdb::ColumnDataCollection& rows, const RowColumns& columns,
         }
       }
     } catch (const std::exception& e) {
-      status[w] = RuntimeError(duckdb::ErrorData(e));
+      return RuntimeError(duckdb::ErrorData(e));
     }
-  };
-  std::vector<std::thread> helpers;
-  for (int w = 1; w < writers; ++w) helpers.emplace_back(work, w);
-  work(0);
-  for (std::thread& h : helpers) h.join();
-  for (absl::Status& s : status) RETURN_IF_ERROR(s);
-  return absl::OkStatus();
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace
