@@ -102,7 +102,7 @@ struct QueryOutcome {
   int64_t rows = 0;                                // result rows written (to each destination)
   std::vector<SensitivityParameters> sensitivity;  // differential privacy queries only
   // The duration to report instead of the measured one (differential privacy queries report the
-  // padded duration they were held to; see dp::PaddedDurationMillis).
+  // stretched duration they were held for; see dp::PaddedDurationMillis).
   std::optional<int64_t> reported_millis;
 };
 

@@ -625,9 +625,10 @@ using duckdb::idx_t;
 using duckdb::PhysicalType;
 
 // User identifiers and GROUP BY keys the in-memory path takes: types whose values are equal
-// exactly when their bytes are (not floating point, where -0 = 0, nor intervals, which DuckDB
-// normalizes, nor collated strings, nor nested types).
+// exactly when their bytes are (not floating point, where -0 = 0, nor intervals or times with
+// time zones, which DuckDB normalizes, nor collated strings, nor nested types).
 bool ComparesAsBytes(const duckdb::LogicalType& type) {
+  if (type.id() == duckdb::LogicalTypeId::TIME_TZ) return false;
   switch (type.InternalType()) {
     case PhysicalType::BOOL:
     case PhysicalType::INT8:

@@ -440,17 +440,17 @@ absl::StatusOr<cleanrooms::QueryOutcome> ProtectedQueryEngine::Run(
       ::unlink(spool.c_str());
       return run.status();
     }
-    // The results appear only at a padded time, so that the duration says little about one
-    // user's rows (docs/differential-privacy.md, "Failures and timing").
+    // The results appear only after a randomly stretched hold, so that the duration says little
+    // about one user's rows (docs/differential-privacy.md, "Failures and timing").
     int64_t elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::steady_clock::now() - started)
                           .count();
-    int64_t padded = dp::PaddedDurationMillis(elapsed, noise_.Uniform());
-    if (cancel.WaitFor(std::chrono::milliseconds(padded - elapsed))) {
+    int64_t held = dp::PaddedDurationMillis(elapsed, noise_.Uniform());
+    if (cancel.WaitFor(std::chrono::milliseconds(held - elapsed))) {
       ::unlink(spool.c_str());
       return absl::CancelledError("the query was cancelled");
     }
-    outcome.reported_millis = padded;
+    outcome.reported_millis = held;
     outcome.rows = run->row_count;
     for (const engine::DpAggregate& a : plan.dp->aggregates) {
       cleanrooms::SensitivityParameters p;
