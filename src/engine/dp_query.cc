@@ -900,12 +900,14 @@ absl::StatusOr<DpRun> Engine::ExecuteDp(
         eligible = eligible && ComparesAsBytes(all->types[1 + k]);
       }
       // Rows, then (user, group) pairs, at most one per row (DpBounding's words; string user
-      // identifiers counted as 56 bytes).
+      // identifiers counted as 56 bytes), must fit in what DuckDB's memory limit leaves beside
+      // what DuckDB holds now (these rows among it, until they are fed).
       uint64_t user_words = all->types[0].InternalType() == PhysicalType::VARCHAR ? 8 : 2;
       uint64_t words = user_words + 1 + columns.values + 2 + columns.counted + 4 * columns.values;
       uint64_t need = all->RowCount() * words * sizeof(uint64_t);
-      if (eligible &&
-          need <= duckdb::BufferManager::GetBufferManager(*conn.context).GetMaxMemory()) {
+      const auto& buffers = duckdb::BufferManager::GetBufferManager(*conn.context);
+      const uint64_t limit = buffers.GetMaxMemory(), used = buffers.GetUsedMemory();
+      if (eligible && used < limit && need <= limit - used) {
         key_types.assign(all->types.begin() + 1, all->types.begin() + 1 + a.keys.size());
         ASSIGN_OR_RETURN(
             DpBounding b,
