@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <utility>
 
@@ -82,14 +83,14 @@ void DpBounding::Writer::Add(std::string_view user, uint32_t group, uint32_t cou
   uint64_t* value = &out[at + 2 + words];
   for (int j = 0; j < values_; ++j) {
     double v = values[j];
-    value[j] = Bits(std::isfinite(v) ? v : std::nan(""));
+    value[j] = Bits(std::isfinite(v) ? v : std::numeric_limits<double>::quiet_NaN());
   }
 }
 
-absl::Status DpBounding::AggregatePartition(size_t p, std::vector<int64_t>* by_rows,
-                                            std::vector<int64_t>* by_groups,
-                                            std::vector<std::vector<int64_t>>* by_magnitude,
-                                            int64_t* users) {
+void DpBounding::AggregatePartition(size_t p, std::vector<int64_t>* by_rows,
+                                    std::vector<int64_t>* by_groups,
+                                    std::vector<std::vector<int64_t>>* by_magnitude,
+                                    int64_t* users) {
   const size_t pw = pair_words();
   const int values = layout_.values, counted = layout_.counted;
   // Per (user, group), in the order first seen, and the user of each. The user bytes stay in
@@ -182,7 +183,6 @@ absl::Status DpBounding::AggregatePartition(size_t p, std::vector<int64_t>* by_r
   *users += static_cast<int64_t>(starts.size()) - 1;
   pairs_[p] = std::move(grouped);
   user_starts_[p] = std::move(starts);
-  return absl::OkStatus();
 }
 
 absl::Status DpBounding::Aggregate(const std::function<bool()>& cancelled) {
@@ -204,8 +204,7 @@ absl::Status DpBounding::Aggregate(const std::function<bool()>& cancelled) {
   RETURN_IF_ERROR(RunOnThreads(threads_, [&](int t) -> absl::Status {
     for (size_t p = next++; p < partitions; p = next++) {
       if (cancelled && cancelled()) return absl::CancelledError("the query was cancelled");
-      RETURN_IF_ERROR(
-          AggregatePartition(p, &by_rows[t], &by_groups[t], &by_magnitude[t], &users[t]));
+      AggregatePartition(p, &by_rows[t], &by_groups[t], &by_magnitude[t], &users[t]);
     }
     return absl::OkStatus();
   }));

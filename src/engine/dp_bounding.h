@@ -108,9 +108,10 @@ class DpBounding {
   size_t pair_words() const {
     return 2 + layout_.counted + 4 * static_cast<size_t>(layout_.values);
   }
-  absl::Status AggregatePartition(size_t p, std::vector<int64_t>* by_rows,
-                                  std::vector<int64_t>* by_groups,
-                                  std::vector<std::vector<int64_t>>* by_magnitude, int64_t* users);
+  // Aggregates partition p into pairs_[p] and user_starts_[p], adds its users to the
+  // histograms and `users`, and frees its rows.
+  void AggregatePartition(size_t p, std::vector<int64_t>* by_rows, std::vector<int64_t>* by_groups,
+                          std::vector<std::vector<int64_t>>* by_magnitude, int64_t* users);
 
   DpRowLayout layout_;
   int threads_ = 1;

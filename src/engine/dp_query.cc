@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -747,7 +748,7 @@ absl::Status Feed(duckdb::ColumnDataCollection& rows, const RowColumns& columns,
             idx_t at = f.sel->get_index(i);
             values[j] = f.validity.RowIsValid(at)
                             ? duckdb::UnifiedVectorFormat::GetData<double>(f)[at]
-                            : std::nan("");
+                            : std::numeric_limits<double>::quiet_NaN();
           }
           uint32_t counted = 0;
           for (int c = 0; c < columns.counted; ++c) {
